@@ -1,0 +1,78 @@
+/**
+ * @module messages
+ * Message bodies on NATS (JSON), validated on receipt with these schemas.
+ */
+import { z } from 'zod';
+import { CheckResultSchema, Reachability } from './result.ts';
+
+const id = z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'ids are [A-Za-z0-9_-]');
+
+/** `verify.single`: one address checked for an API caller. */
+export const SingleCheckMessage = z.object({
+  id,
+  tenantId: id,
+  email: z.string().max(1024),
+  submittedAt: z.string(),
+});
+export type SingleCheckMessage = z.infer<typeof SingleCheckMessage>;
+
+export const Webhook = z.object({ url: z.url(), secret: z.string().min(1).max(256) });
+export type Webhook = z.infer<typeof Webhook>;
+
+/** `jobs.submit.<jobId>`: a slice of a bulk job; `offset` is the index of emails[0] in the job. */
+export const JobChunkMessage = z.object({
+  jobId: id,
+  tenantId: id,
+  chunkIndex: z.number().int().nonnegative(),
+  chunkCount: z.number().int().positive(),
+  offset: z.number().int().nonnegative(),
+  total: z.number().int().positive(),
+  emails: z.array(z.string().max(1024)).min(1),
+  webhook: Webhook.optional(),
+  createdAt: z.string(),
+});
+export type JobChunkMessage = z.infer<typeof JobChunkMessage>;
+
+/** `verify.bulk.<jobId>`: one address of a bulk job. */
+export const BulkItemMessage = z.object({
+  jobId: id,
+  tenantId: id,
+  index: z.number().int().nonnegative(),
+  email: z.string().max(1024),
+});
+export type BulkItemMessage = z.infer<typeof BulkItemMessage>;
+
+export const JOB_STATES = ['running', 'finished'] as const;
+export const Counts = z.object({ safe: z.number(), risky: z.number(), invalid: z.number(), unknown: z.number() });
+
+export const JobStatus = z.object({
+  job_id: z.string(),
+  state: z.enum(JOB_STATES),
+  total: z.number().int(),
+  done: z.number().int(),
+  counts: Counts,
+  created_at: z.string(),
+  finished_at: z.string().nullable(),
+});
+export type JobStatus = z.infer<typeof JobStatus>;
+
+// Service requests: every one names the tenant; a tenant never sees another's data.
+export const JobStatusRequest = z.object({ tenantId: id, jobId: id });
+export const JobResultsRequest = z.object({
+  tenantId: id,
+  jobId: id,
+  /** Opaque cursor from the previous page's `next_cursor`. */
+  cursor: z.string().max(64).optional(),
+  limit: z.number().int().min(1).max(1000).default(100),
+  /** Only results with this verdict. */
+  verdict: Reachability.optional(),
+});
+export const CheckGetRequest = z.object({ tenantId: id, id });
+
+export const ResultItem = z.object({ index: z.number().int(), email: z.string(), result: CheckResultSchema });
+export const JobResultsPage = z.object({ job_id: z.string(), items: z.array(ResultItem), next_cursor: z.string().nullable() });
+export type JobResultsPage = z.infer<typeof JobResultsPage>;
+
+/** Error body of a service reply; `code` is what a program switches on. */
+export const ServiceError = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+export type ServiceError = z.infer<typeof ServiceError>;

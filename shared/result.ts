@@ -1,0 +1,127 @@
+/**
+ * @module result
+ * The one definition of a verification result: the API's JSON, the CLI's NDJSON,
+ * the rows the machines store. Reacher-compatible at its core (input, is_reachable,
+ * syntax, mx, misc, smtp), plus a machine-readable `reason` and a `debug` block.
+ */
+import { z } from 'zod';
+
+export const REACHABILITY = ['safe', 'risky', 'invalid', 'unknown'] as const;
+export const Reachability = z.enum(REACHABILITY);
+export type Reachability = z.infer<typeof Reachability>;
+
+/** Why a verdict was reached. Each reason belongs to exactly one verdict (see REASON_VERDICT). */
+export const REASON_VERDICT = {
+  // safe
+  deliverable: 'safe',
+  // invalid: the address cannot receive mail
+  invalid_syntax: 'invalid',
+  no_such_domain: 'invalid', // NXDOMAIN
+  null_mx: 'invalid', // RFC 7505: the domain declares it accepts no mail
+  no_mail_server: 'invalid', // no MX and no A/AAAA (RFC 5321 5.1 implicit MX absent)
+  mailbox_not_found: 'invalid', // 5.1.1 and friends
+  mailbox_disabled: 'invalid', // 5.2.1
+  // risky: it may receive mail, but sending to it has a cost
+  catch_all: 'risky',
+  mailbox_full: 'risky', // 4.2.2 / 5.2.2
+  disposable: 'risky',
+  role_account: 'risky',
+  // unknown: we could not tell; says nothing about the mailbox
+  accepts_all_provider: 'unknown', // provider accepts every RCPT, so acceptance proves nothing
+  greylisted: 'unknown',
+  temporary_failure: 'unknown', // other 4xx
+  blocked_by_policy: 'unknown', // 5.7.x or blocklist text: about our IP, never the mailbox
+  sender_rejected: 'unknown', // MAIL FROM refused
+  relay_denied: 'unknown', // the MX does not take mail for this domain
+  smtp_unreachable: 'unknown', // no MX host accepted a connection
+  smtp_timeout: 'unknown',
+  smtp_protocol_error: 'unknown', // garbage, over-long lines, unexpected replies
+  dns_failure: 'unknown', // SERVFAIL, REFUSED
+  dns_timeout: 'unknown',
+  private_mx_refused: 'unknown', // every MX resolves to a private/loopback/... address
+  proxy_unreachable: 'unknown',
+  smtp_rejected: 'unknown', // a 5xx we could not attribute to the mailbox
+} as const satisfies Record<string, Reachability>;
+
+export type Reason = keyof typeof REASON_VERDICT;
+export const REASONS = Object.keys(REASON_VERDICT) as [Reason, ...Reason[]];
+export const ReasonSchema = z.enum(REASONS);
+
+/** Reasons for which checking again later may give a definitive answer. */
+export const RETRYABLE_REASONS: ReadonlySet<Reason> = new Set<Reason>([
+  'greylisted',
+  'temporary_failure',
+  'smtp_unreachable',
+  'smtp_timeout',
+  'dns_failure',
+  'dns_timeout',
+  'proxy_unreachable',
+  'blocked_by_policy',
+]);
+
+export const SMTP_STAGES = ['connect', 'banner', 'ehlo', 'helo', 'mail', 'rcpt', 'probe', 'rset', 'quit'] as const;
+export const SmtpStage = z.enum(SMTP_STAGES);
+export type SmtpStage = z.infer<typeof SmtpStage>;
+
+/** One reply as the server sent it (multi-line replies joined with "\n"). */
+export const SmtpReplySchema = z.object({
+  stage: SmtpStage,
+  host: z.string(),
+  code: z.number().int(),
+  enhanced: z.string().nullable(),
+  text: z.string(),
+});
+export type SmtpReply = z.infer<typeof SmtpReplySchema>;
+
+export const SyntaxSchema = z.object({
+  address: z.string().nullable(),
+  username: z.string(),
+  domain: z.string(),
+  is_valid_syntax: z.boolean(),
+  normalized_email: z.string().nullable(),
+  suggestion: z.string().nullable(),
+});
+export type SyntaxResult = z.infer<typeof SyntaxSchema>;
+
+export const MxSchema = z.object({
+  accepts_mail: z.boolean(),
+  records: z.array(z.string()),
+});
+
+export const MiscSchema = z.object({
+  is_disposable: z.boolean(),
+  is_role_account: z.boolean(),
+  is_b2c: z.boolean(),
+  gravatar_url: z.string().nullable(),
+});
+export type MiscResult = z.infer<typeof MiscSchema>;
+
+export const SmtpSchema = z.object({
+  can_connect_smtp: z.boolean(),
+  has_full_inbox: z.boolean(),
+  is_catch_all: z.boolean(),
+  is_deliverable: z.boolean(),
+  is_disabled: z.boolean(),
+});
+export type SmtpResult = z.infer<typeof SmtpSchema>;
+
+export const DebugSchema = z.object({
+  egress_ip: z.string().nullable(),
+  mx_host: z.string().nullable(),
+  provider: z.string().nullable(),
+  duration_ms: z.number().int().nonnegative(),
+  smtp_replies: z.array(SmtpReplySchema),
+  checked_at: z.string(),
+});
+
+export const CheckResultSchema = z.object({
+  input: z.string(),
+  is_reachable: Reachability,
+  reason: ReasonSchema,
+  syntax: SyntaxSchema,
+  mx: MxSchema,
+  misc: MiscSchema,
+  smtp: SmtpSchema,
+  debug: DebugSchema,
+});
+export type CheckResult = z.infer<typeof CheckResultSchema>;
