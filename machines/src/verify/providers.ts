@@ -1,0 +1,54 @@
+/**
+ * @module verify/providers
+ * Per-provider rules (rules.json): matched by the address's domain, then by the
+ * suffix of an MX host. Data, not if-chains in the SMTP client.
+ */
+import { z } from 'zod';
+import rulesJson from './rules.json' with { type: 'json' };
+
+const ProviderRule = z.object({
+  id: z.string().regex(/^[a-z0-9-]+$/),
+  name: z.string(),
+  domains: z.array(z.string()),
+  mxSuffixes: z.array(z.string()),
+  catchAllProbe: z.boolean(),
+  acceptsAll: z.boolean(),
+});
+export type ProviderRule = z.infer<typeof ProviderRule>;
+
+export const PROVIDER_RULES: readonly ProviderRule[] = z.object({ providers: z.array(ProviderRule) }).parse(rulesJson).providers;
+
+const byDomain = new Map<string, ProviderRule>();
+for (const rule of PROVIDER_RULES) for (const d of rule.domains) byDomain.set(d, rule);
+
+/** `mx.google.com` matches suffix `google.com`; `notgoogle.com` does not. */
+function hasSuffix(host: string, suffix: string): boolean {
+  return host === suffix || host.endsWith(`.${suffix}`);
+}
+
+export function providerForDomain(asciiDomain: string): ProviderRule | null {
+  return byDomain.get(asciiDomain.toLowerCase()) ?? null;
+}
+
+export function providerForMx(mxHost: string): ProviderRule | null {
+  const host = mxHost.toLowerCase().replace(/\.$/, '');
+  let best: { rule: ProviderRule; len: number } | null = null;
+  for (const rule of PROVIDER_RULES) {
+    for (const suffix of rule.mxSuffixes) {
+      // Longest suffix wins: mail.protection.outlook.com (365) over a shorter outlook.com rule.
+      if (hasSuffix(host, suffix) && (!best || suffix.length > best.len)) best = { rule, len: suffix.length };
+    }
+  }
+  return best?.rule ?? null;
+}
+
+/** The provider of an address: by its domain, else by its first MX host. */
+export function resolveProvider(asciiDomain: string, mxHosts: readonly string[]): ProviderRule | null {
+  const direct = providerForDomain(asciiDomain);
+  if (direct) return direct;
+  for (const host of mxHosts) {
+    const rule = providerForMx(host);
+    if (rule) return rule;
+  }
+  return null;
+}

@@ -1,0 +1,428 @@
+/**
+ * @module verify/replies
+ * Pure: what one SMTP reply says about the mailbox. Evidence in order: the basic
+ * code, well-known reply texts that beat or correct the enhanced code, the RFC 3463
+ * enhanced status code, then weaker reply texts. A policy rejection (about our IP,
+ * rDNS, reputation, sender domain) is never turned into "no such mailbox".
+ */
+import type { ReplyClass } from './types.ts';
+
+/** The parts of an SMTP reply the classifier reads (an `SmtpReply` fits). */
+export interface ReplyLike {
+  code: number;
+  /** Reply text without the basic code; multi-line replies joined with "\n". */
+  text: string;
+  /** The enhanced code if the client already parsed it; re-checked, and parsed from `text` when absent. */
+  enhanced?: string | null;
+}
+
+/** A known reply text. Data, not code: the list order is the priority. */
+export interface ReplyPattern {
+  /** Stable name, reported as evidence and used by the tests. */
+  id: string;
+  class: ReplyClass;
+  /** Tested against `normalizeReplyText(text)`: lower case, single spaces, per-line enhanced codes removed. */
+  match: RegExp;
+  /**
+   * `override`: tried before the enhanced code (texts that are more specific than it, or that
+   * well-known servers send with a misleading code). `fallback`: tried when the enhanced code decides nothing.
+   */
+  stage: 'override' | 'fallback';
+  /** Only replies whose basic code is 4xx (4) or 5xx (5). */
+  codeClass?: 4 | 5;
+  /** Only these exact basic codes. */
+  codes?: readonly number[];
+  /** Only when the reply's enhanced code matches (never matches a reply without one). */
+  enhanced?: RegExp;
+}
+
+/** What an RFC 3463 enhanced code decides on its own. Codes not listed decide nothing. */
+export interface EnhancedRule {
+  code: RegExp;
+  class: ReplyClass;
+}
+
+export const ENHANCED_RULES: readonly EnhancedRule[] = [
+  // 5.1.0 other address status, 5.1.1 bad mailbox, 5.1.3 bad mailbox syntax, 5.1.6 moved (no forwarding),
+  // 5.1.10 Exchange RecipientNotFound. Only 5.x.x: Postfix answers "450 4.1.1 ... unverified address:
+  // Address verification in progress" while it does not know yet, so a 4.1.1 proves nothing.
+  { code: /^5\.1\.(?:0|1|3|6|10)$/, class: 'no_mailbox' },
+  // 5.1.7 / 5.1.8: bad sender address or sender domain, i.e. our MAIL FROM, not the mailbox.
+  { code: /^5\.1\.[78]$/, class: 'policy' },
+  // 5.2.1 mailbox disabled. Not 4.2.1: Gmail's "450 4.2.1 ... receiving mail too quickly" is a rate limit.
+  { code: /^5\.2\.1$/, class: 'disabled' },
+  // x.2.2 mailbox full (Gmail sends both 452 4.2.2 and 552 5.2.2). Not 5.2.3: message too big.
+  { code: /^[45]\.2\.2$/, class: 'full' },
+  // x.7.x security or policy status: our IP, rDNS, reputation, authentication.
+  { code: /^[45]\.7\.\d{1,3}$/, class: 'policy' },
+];
+
+/**
+ * Known reply texts, each with the real reply it came from. Sources: Reacher's
+ * core/src/smtp/parser.rs, provider postmaster pages, MTA docs and bug reports; the full
+ * replies are test cases in reply-examples.ts.
+ */
+export const REPLY_PATTERNS: readonly ReplyPattern[] = [
+  // ---- Rate limits on the recipient: the mailbox exists; retry later. Before the enhanced code,
+  // because Gmail sends one of them as 5.2.1, which would otherwise read as "disabled".
+  {
+    // 550 5.2.1 The user you are trying to contact is receiving mail at a rate that prevents additional messages from being delivered.
+    // 450 4.2.1 The user you are trying to contact is receiving mail too quickly. Please resend your message at a later time.
+    id: 'recipient-rate-limited',
+    class: 'temporary',
+    stage: 'override',
+    match: /receiving mail (?:too quickly|at a rate)/,
+  },
+
+  // ---- Policy texts that name our host, IP or sender domain. First, so nothing below can turn them
+  // into a mailbox verdict, and so they beat greylisting ("no reverse DNS ... you are greylisted").
+  {
+    // 554 5.7.1 Service unavailable; Client host [37.x.y.z] blocked using zen.spamhaus.org; ...
+    // 554 Service unavailable; Client host [...] blocked using Barracuda Reputation; ...
+    // 454 4.7.1 Temp Spam Reject; Client host [...] deferred using hostkarma.junkemailfilter.com=127.0.0.2; ...
+    // 550 5.7.0 Mail from 18.234.87.196 refused by Proofpoint Reputation Services. ...
+    // 554 ... 5.135.185.166 found on one or more DNSBLs, see http://postmaster.comcast.net/...
+    // smtp-fw-9107.amazon.com; SBRS score too low: http://www.senderbase.org/
+    id: 'named-blocklist',
+    class: 'policy',
+    stage: 'override',
+    match:
+      /spamhaus|spamcop|barracuda|abusix|sorbs|uceprotect|hostkarma|junkemailfilter|cloudmark|senderscore|\bdnsbls?\b|\brbl\b|proofpoint|trend micro|sbrs score/,
+  },
+  {
+    // gmx.net (mxgmx117) Nemesis ESMTP Service not available\nNo SMTP service\nIP address is block listed. ...
+    // 5.7.1 IP address blacklisted by recipient
+    id: 'blocklisted',
+    class: 'policy',
+    stage: 'override',
+    match: /\b(?:black|block)[ -]?list/,
+  },
+  {
+    // 554 5.7.1 <mta.voipdir.net[]>: Client host rejected: Access denied
+    // 450 4.7.1 Client host rejected: cannot find your hostname, [...]
+    id: 'client-host',
+    class: 'policy',
+    stage: 'override',
+    match: /\bclient host\b/,
+  },
+  {
+    // 550 5.7.25 The IP address sending this message does not have a PTR record setup, ...
+    // You dont seem to have a reverse dns entry. Come back later. You are greylisted for 20 minutes. ...
+    // 554 resimta-po-02v.sys.comcast.net comcast 192.0.2.1 Comcast requires that all mail servers must have a PTR record ...
+    // 5.7.1 Relaying denied. IP name possibly forged [45.154.35.252]
+    id: 'reverse-dns',
+    class: 'policy',
+    stage: 'override',
+    match: /reverse dns|reverse hostname|cannot find your hostname|\bptr record|\brdns\b|ip name possibly forged/,
+  },
+  {
+    // csi.mimecast.org Poor Reputation Sender. - https://community.mimecast.com/docs/DOC-1369#550 ...
+    id: 'reputation',
+    class: 'policy',
+    stage: 'override',
+    match: /\breputation\b/,
+  },
+  {
+    // 550 5.7.606 Access denied, banned sending IP [x.xx.xx.xx]. ... (AS16012609)
+    id: 'banned-ip',
+    class: 'policy',
+    stage: 'override',
+    match: /\bbanned\b/,
+  },
+  {
+    // 421 4.7.0 Our system has detected an unusual rate of unsolicited mail originating from your IP address. ...
+    id: 'unsolicited',
+    class: 'policy',
+    stage: 'override',
+    match: /unsolicited/,
+  },
+  {
+    // 421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1; ...
+    id: 'yahoo-deferred',
+    class: 'policy',
+    stage: 'override',
+    match: /\[tss?\d+\]|user complaints/,
+  },
+  {
+    // 421 4.7.1 Intrusion prevention active for [173.203.70.224][S]
+    id: 'intrusion-prevention',
+    class: 'policy',
+    stage: 'override',
+    match: /intrusion prevention/,
+  },
+  {
+    // 553 5.1.8 Domain of sender address <from> does not exist   (sendmail: our MAIL FROM, not the mailbox)
+    // 550 5.7.1 Connections not accepted from servers without a valid sender domain. ...
+    id: 'sender-address',
+    class: 'policy',
+    stage: 'override',
+    match: /\bsender address\b|\bsender domain\b|\bmailfrom domain\b|sender verify/,
+  },
+  {
+    // 504 5.5.2 <localhost>: Helo command rejected: need fully-qualified hostname   (our HELO name)
+    id: 'helo-rejected',
+    class: 'policy',
+    stage: 'override',
+    match: /\bhelo command rejected|\bhelo domain\b/,
+  },
+  {
+    // 550 <example@example.com>: Reject due to SPF policy. The originating IP of the message is not permitted by the domain owner
+    // 550 5.2.0 Message rejected due to DMARC. Please see http://postmaster.comcast.net/smtp-error-codes.php#DM000001
+    id: 'sender-authentication',
+    class: 'policy',
+    stage: 'override',
+    match: /\bdmarc\b|\bspf\b|\bdkim\b|unauthenticated email/,
+  },
+
+  // ---- Microsoft 365 Directory-Based Edge Blocking: the recipient is not in the tenant's directory.
+  // Worded like a policy rejection, but it is the mailbox that does not exist.
+  {
+    // 550 5.4.1 Recipient address rejected: Access denied. AS(201806281) [...prod.protection.outlook.com]
+    id: 'm365-dbeb',
+    class: 'no_mailbox',
+    stage: 'override',
+    codeClass: 5,
+    match: /as\(201806281\)/,
+  },
+  {
+    // 550 5.4.1 [email@example.com]: Recipient address rejected: Access denied [example.com]
+    id: 'm365-dbeb-541',
+    class: 'no_mailbox',
+    stage: 'override',
+    codeClass: 5,
+    enhanced: /^5\.4\.1$/,
+    match: /recipient address rejected: access denied/,
+  },
+
+  // ---- The MX does not take mail for this domain.
+  {
+    // 554 5.7.1 <user@example.test>: Relay access denied
+    // 550 5.7.1 Unable to relay
+    // 550 User not local or invalid address – Relay denied
+    // 5.7.1 Relaying denied: You must check for new mail before sending mail. [23.129.64.216]
+    // relay not permitted!
+    id: 'relay-denied',
+    class: 'relay_denied',
+    stage: 'override',
+    match: /relay access denied|unable to relay|relaying denied|relay(?:ing)? not permitted|relay denied|user not local/,
+  },
+
+  // A per-recipient rule (Postfix check_recipient_access, Trend Micro directory check) outside the
+  // Microsoft form above: about this recipient, not our IP, yet not proof the mailbox is missing.
+  {
+    // 554 5.7.1 <user@example.test>: Recipient address rejected: Access denied.
+    id: 'recipient-access-denied',
+    class: 'unknown',
+    stage: 'override',
+    codeClass: 5,
+    match: /recipient address rejected: access denied/,
+  },
+
+  // ---- Greylisting, named as such (some of these texts mention "spam", hence before the generic policy words).
+  {
+    // 450 4.2.0 <user@example.test>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/...
+    // 450 4.2.0 <user@example.test>: Recipient address rejected: Delayed by postgrey
+    // 451 4.7.1 Greylisting in action, try again later
+    // 451 This server employs greylisting as a means of reducing spam. ...
+    id: 'greylisted',
+    class: 'greylisted',
+    stage: 'override',
+    codeClass: 4,
+    match: /gr[ae]y-?list|postgrey/,
+  },
+
+  // ---- Generic policy words: still about us, but less specific than the ones above.
+  {
+    // 451 4.7.1 Access denied by DCC
+    // 550 Blocked   (Barracuda)
+    // 554 imta14.emeryville.ca.mail.comcast.net comcast 192.0.2.2 Comcast block for spam.
+    // sorry, mail from your location [5.79.109.48] is administratively denied (#5.7.1)
+    // Connection rejected by policy [7.3] 38206, please visit https://support.symantec.com/...
+    // JunkMail rejected - (gmail.com) [193.218.118.140]:46615 is in an RBL: ...
+    id: 'policy-words',
+    class: 'policy',
+    stage: 'override',
+    match:
+      /access denied|\bblock(?:ed)?\b|\bspam\b|junkmail|administratively denied|not yet authorized|rejected by policy|policy rejection|local policy|connection rejected/,
+  },
+
+  // ---- The server's own trouble: not the mailbox, not us.
+  {
+    // 421 4.7.0 Temporary System Problem. Try again later.
+    // 451 example.yahoo.com Resources temporarily unavailable. Please try again later [#4.16.1].
+    // 452 4.3.1 Insufficient system storage   (the server's disk, not the user's quota)
+    // 451 Internal resource temporarily unavailable - http://www.mimecast.com/knowledgebase/KBID10473.htm#451
+    id: 'server-trouble',
+    class: 'temporary',
+    stage: 'override',
+    codeClass: 4,
+    match: /temporary system problem|resources? temporarily unavailable|insufficient system storage/,
+  },
+
+  // ---- Texts that clearly say the account is disabled or the mailbox does not exist: these beat the
+  // enhanced code (Yandex sends "550 5.7.1 No such user!", AT&T "550 5.2.1 ... Addressee unknown").
+  {
+    // 550 5.2.1 The email account that you tried to reach is disabled. ...
+    // 550 Message was not accepted -- invalid mailbox. Local mailbox example@mail.ru is unavailable: account is disabled
+    // 554 delivery error: dd Sorry your message to ... cannot be delivered. This account has been disabled or discontinued
+    // 550 5.2.1 ... User is inactive   (GMX)
+    // 550 : Recipient address rejected: Account Closed   (Lycos)
+    id: 'account-disabled',
+    class: 'disabled',
+    stage: 'override',
+    codeClass: 5,
+    match:
+      /\b(?:account|mailbox|user)\b[^.;:]{0,40}\b(?:is|has been) (?:disabled|inactive)\b|disabled or discontinued|account closed/,
+  },
+  {
+    // 550 5.1.1 The email account that you tried to reach does not exist. ...   (Gmail)
+    // 550 5.1.1 <user@example.test>: Recipient address rejected: User unknown in local recipient table   (Postfix)
+    // 550 Unrouteable address   (Exim)
+    // 554 delivery error: dd This user doesn't have a yahoo.com account ...   (Yahoo)
+    // 550 5.1.1 Not our Customer   (Comcast)
+    // 550 Invalid recipient <user@example.test> (#5.1.1)   (Symantec)
+    // 554 Sorry, no mailbox here by that name. (#5.1.1)   (qmail)
+    // 550 5.7.1 No such user!   (Yandex)
+    id: 'no-such-mailbox',
+    class: 'no_mailbox',
+    stage: 'override',
+    codeClass: 5,
+    match: new RegExp(
+      [
+        'user unknown',
+        'unknown user',
+        'addressee unknown',
+        'recipient unknown',
+        '\\bmailbox \\S+ unknown',
+        'no such (?:user|mailbox|recipient|person)',
+        "(?:does not|doesn't|dosn't|not) exist",
+        "doesn't have an? (?:\\S+ )?account",
+        'mailbox not found',
+        'recipient not found',
+        'address could not be found',
+        'no user record',
+        '(?:unknown|invalid) recipient',
+        'recipient invalid',
+        'invalid (?:email )?address',
+        'invalid mailbox',
+        'not a valid mailbox',
+        'no mailbox here',
+        'mailbox unallocated',
+        'unknown local part',
+        'unrouteable address',
+        'not our customer',
+      ].join('|'),
+    ),
+  },
+
+  // ---- Greylisting without the word: a deferral asking us to come back (postgrey-style 450/451).
+  {
+    // 451 Temporary local problem - please try later   (Exim)
+    // 451 4.7.1 Service unavailable - try again later   (iCloud)
+    id: 'try-later',
+    class: 'greylisted',
+    stage: 'override',
+    codes: [450, 451],
+    match: /\btry (?:again )?later\b/,
+  },
+
+  // ---- Fallbacks: only when the enhanced code decided nothing.
+  {
+    // 554 delivery error: dd Sorry, your message to ... cannot be delivered. This account is over quota.
+    // 552 Requested mail action aborted: exceeded storage allocation
+    // 550 Benutzer hat das Speichervolumen ueberschritten. / User has exhausted allowed storage space.
+    // 550 Benutzer hat zuviele Mails auf dem Server. / User has too many messages on the server.
+    id: 'mailbox-full',
+    class: 'full',
+    stage: 'fallback',
+    match:
+      /over ?quota|quota exceeded|mailbox (?:is )?full|full mailbox|storage allocation|exhausted allowed storage|too many messages/,
+  },
+  {
+    // 550 5.5.0 Requested action not taken: mailbox unavailable.   (Outlook.com / Hotmail)
+    // 5.5.0 Requested actions not taken as the mailbox is unavailable
+    // 550 Address rejected
+    // 5.1.1 <user@example.test> Address Error
+    id: 'mailbox-unavailable',
+    class: 'no_mailbox',
+    stage: 'fallback',
+    codeClass: 5,
+    match: /mailbox (?:is )?unavailable|\baddress rejected\b|recipient rejected|address error|undeliverable|no longer available/,
+  },
+];
+
+// An enhanced code at the start of a line; "5.135.185.166" (an IP) is not one.
+const ENHANCED_AT_START = /^\s*([245])\.(\d{1,3})\.(\d{1,3})(?!\d|\.\d)/;
+
+/**
+ * The RFC 3463 enhanced status code at the start of the reply text (the text after the basic
+ * code), e.g. "5.1.1". With `code`, a class digit that disagrees with the basic code is ignored.
+ */
+export function parseEnhancedCode(text: string, code?: number): string | null {
+  const m = ENHANCED_AT_START.exec(text);
+  if (!m) return null;
+  if (code !== undefined && m[1] !== String(Math.trunc(code / 100))) return null;
+  // 5.01.1 and 5.1.1 are the same code (RFC 3463 numbers, not strings).
+  return `${m[1]}.${Number(m[2])}.${Number(m[3])}`;
+}
+
+/** The text the patterns see: repeated per-line codes gone (Gmail), one space, lower case, plain apostrophes. */
+export function normalizeReplyText(text: string): string {
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.replace(ENHANCED_AT_START, ''))
+    .join(' ')
+    .replace(/[\u2018\u2019\u02bc]/g, "'")
+    .replace(/\s+/g, ' ')
+    .trim()
+    .toLowerCase();
+}
+
+/** Which evidence decided: the basic code, an enhanced code, a pattern id, or the 4xx/5xx default. */
+export interface ReplyExplanation {
+  class: ReplyClass;
+  evidence: 'basic_code' | 'default' | `enhanced:${string}` | `pattern:${string}`;
+  enhanced: string | null;
+}
+
+function applies(p: ReplyPattern, code: number, enhanced: string | null, text: string): boolean {
+  if (p.codeClass !== undefined && Math.trunc(code / 100) !== p.codeClass) return false;
+  if (p.codes && !p.codes.includes(code)) return false;
+  if (p.enhanced && (enhanced === null || !p.enhanced.test(enhanced))) return false;
+  return p.match.test(text);
+}
+
+/** Classify a reply and say why (for logs and tests). */
+export function explainReply(reply: ReplyLike): ReplyExplanation {
+  const { code } = reply;
+  const enhanced =
+    (reply.enhanced ? parseEnhancedCode(reply.enhanced, code) : null) ?? parseEnhancedCode(reply.text, code);
+  if (code >= 200 && code < 300) return { class: 'accepted', evidence: 'basic_code', enhanced };
+  // 1xx/3xx are not answers to RCPT; anything outside 2xx-5xx is not SMTP.
+  if (code < 400 || code >= 600) return { class: 'unknown', evidence: 'basic_code', enhanced };
+
+  const text = normalizeReplyText(reply.text);
+  const byPattern = (stage: ReplyPattern['stage']): ReplyExplanation | null => {
+    for (const p of REPLY_PATTERNS) {
+      if (p.stage === stage && applies(p, code, enhanced, text)) {
+        return { class: p.class, evidence: `pattern:${p.id}`, enhanced };
+      }
+    }
+    return null;
+  };
+
+  const override = byPattern('override');
+  if (override) return override;
+  if (enhanced) {
+    const rule = ENHANCED_RULES.find((r) => r.code.test(enhanced));
+    if (rule) return { class: rule.class, evidence: `enhanced:${enhanced}`, enhanced };
+  }
+  const fallback = byPattern('fallback');
+  if (fallback) return fallback;
+  return { class: code < 500 ? 'temporary' : 'unknown', evidence: 'default', enhanced };
+}
+
+/** What a single SMTP reply means for the address. */
+export function classifyReply(reply: ReplyLike): ReplyClass {
+  return explainReply(reply).class;
+}

@@ -1,0 +1,120 @@
+/**
+ * @module verify/smtp/channel
+ * One SMTP connection as a queue of replies: write command lines, read replies in
+ * order with a timeout each. Owns the socket: every failure destroys it.
+ */
+import type { Socket } from 'node:net';
+import { ReplyReader, SmtpProtocolError, type ParsedReply, type ReplyLimits } from './reply-reader.ts';
+
+export type ChannelFailure =
+  | 'timeout' // no reply within the step's time
+  | 'protocol' // the reader rejected what the server sent
+  | 'reset' // the socket errored (ECONNRESET, EPIPE, ...)
+  | 'closed' // the server closed the connection
+  | 'aborted'; // the caller gave up
+
+export class ChannelError extends Error {
+  readonly code = 'smtp_channel';
+  constructor(
+    readonly failure: ChannelFailure,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ChannelError';
+  }
+}
+
+const CLOSED_BY_US = new ChannelError('closed', 'closed by us');
+
+/** Anything that could split one command into two on the wire (SMTP smuggling, injected commands). */
+const UNSAFE = /[\r\n\0]/;
+
+/** Throws before anything reaches a socket: addresses are validated earlier, this is defense in depth. */
+export function assertSafeCommand(command: string): void {
+  if (UNSAFE.test(command)) throw new TypeError('refusing to send an SMTP command containing CR, LF or NUL');
+}
+
+interface Waiter {
+  resolve: (reply: ParsedReply) => void;
+  reject: (err: ChannelError) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export class SmtpChannel {
+  readonly #socket: Socket;
+  readonly #reader: ReplyReader;
+  readonly #replies: ParsedReply[] = [];
+  #error: ChannelError | null = null;
+  #waiter: Waiter | null = null;
+
+  constructor(socket: Socket, limits?: Partial<ReplyLimits>) {
+    this.#socket = socket;
+    this.#reader = new ReplyReader(limits);
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('error', (err: Error & { code?: string }) => this.fail('reset', `connection error (${err.code ?? err.message})`));
+    socket.on('close', () => {
+      const detail = this.#reader.midReply ? 'connection closed in the middle of a reply' : 'connection closed by the server';
+      this.fail(this.#reader.midReply ? 'protocol' : 'closed', detail);
+    });
+  }
+
+  /** Sends the commands in one write (one write = one burst, which is what PIPELINING is for). */
+  write(commands: string[]): void {
+    for (const c of commands) assertSafeCommand(c);
+    if (this.#error) return; // the next read reports it
+    this.#socket.write(commands.map((c) => `${c}\r\n`).join(''), 'utf8');
+  }
+
+  /** The next reply, or ChannelError when none comes within `timeoutMs` or the connection fails. */
+  read(timeoutMs: number): Promise<ParsedReply> {
+    const queued = this.#replies.shift();
+    if (queued) return Promise.resolve(queued);
+    if (this.#error) return Promise.reject(this.#error);
+    if (this.#waiter) return Promise.reject(new ChannelError('protocol', 'internal: two concurrent reads'));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiter = null;
+        reject(new ChannelError('timeout', `no reply within ${timeoutMs} ms`));
+      }, Math.max(0, timeoutMs));
+      this.#waiter = { resolve, reject, timer };
+    });
+  }
+
+  /** Marks the channel failed (first reason wins), destroys the socket and fails a pending read. */
+  fail(failure: ChannelFailure, message: string): void {
+    if (!this.#error) this.#error = new ChannelError(failure, message);
+    this.#socket.destroy();
+    const waiter = this.#waiter; // only ever set while the queue is empty
+    if (waiter) {
+      this.#waiter = null;
+      clearTimeout(waiter.timer);
+      waiter.reject(this.#error);
+    }
+  }
+
+  /** Closes without a reason to report (the conversation is over). */
+  destroy(): void {
+    // The common path of every check: reuse one error rather than capture a stack each time.
+    if (!this.#error) this.#error = CLOSED_BY_US;
+    this.fail('closed', 'closed by us');
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#error) return;
+    try {
+      this.#replies.push(...this.#reader.push(chunk));
+    } catch (err) {
+      if (!(err instanceof SmtpProtocolError)) throw err;
+      // Replies queued from earlier chunks are still read first, then this failure.
+      this.fail('protocol', err.message);
+      return;
+    }
+    const waiter = this.#waiter;
+    const next = waiter ? this.#replies.shift() : undefined;
+    if (waiter && next) {
+      this.#waiter = null;
+      clearTimeout(waiter.timer);
+      waiter.resolve(next);
+    }
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * @module verify/verdict
+ * Pure: turns what the stages found into `is_reachable` + `reason` and the
+ * Reacher-style `smtp` block. A policy rejection is about us, never the mailbox.
+ */
+import { REASON_VERDICT, type MiscResult, type Reachability, type Reason, type SmtpResult } from '../../../shared/result.ts';
+import type { ProviderRule } from './providers.ts';
+import { classifyReply } from './replies.ts';
+import type { MxLookup, ReplyClass, SmtpSessionOutcome } from './types.ts';
+
+export interface Verdict {
+  is_reachable: Reachability;
+  reason: Reason;
+}
+
+export const NO_SMTP: SmtpResult = {
+  can_connect_smtp: false,
+  has_full_inbox: false,
+  is_catch_all: false,
+  is_deliverable: false,
+  is_disabled: false,
+};
+
+export const verdictOf = (reason: Reason): Verdict => ({ is_reachable: REASON_VERDICT[reason], reason });
+
+/** A DNS outcome that ends the check before SMTP, or null when there are hosts to talk to. */
+export function mxVerdict(mx: MxLookup): Verdict | null {
+  switch (mx.kind) {
+    case 'ok':
+      return null;
+    case 'nxdomain':
+      return verdictOf('no_such_domain');
+    case 'null_mx':
+      return verdictOf('null_mx');
+    case 'no_mail_server':
+      return verdictOf('no_mail_server');
+    case 'private_mx_refused':
+      return verdictOf('private_mx_refused');
+    case 'servfail':
+      return verdictOf('dns_failure');
+    case 'timeout':
+      return verdictOf('dns_timeout');
+  }
+}
+
+const CLASS_REASON: Record<Exclude<ReplyClass, 'accepted'>, Reason> = {
+  no_mailbox: 'mailbox_not_found',
+  disabled: 'mailbox_disabled',
+  full: 'mailbox_full',
+  greylisted: 'greylisted',
+  temporary: 'temporary_failure',
+  policy: 'blocked_by_policy',
+  relay_denied: 'relay_denied',
+  unknown: 'smtp_rejected',
+};
+
+/** Why no RCPT answer came: the last rejection we saw (banner, EHLO, MAIL FROM), else the transport failure. */
+function noRcptReason(outcome: SmtpSessionOutcome): Reason {
+  if (outcome.failure === 'proxy') return 'proxy_unreachable';
+  const lastRejection = [...outcome.replies].reverse().find((r) => r.code >= 400 && r.stage !== 'quit');
+  if (lastRejection) {
+    const cls = classifyReply(lastRejection);
+    if (cls === 'policy') return 'blocked_by_policy';
+    if (cls === 'greylisted') return 'greylisted';
+    if (lastRejection.stage === 'mail') return lastRejection.code < 500 ? 'temporary_failure' : 'sender_rejected';
+    if (lastRejection.code < 500) return 'temporary_failure';
+    if (outcome.failure === undefined) return 'smtp_rejected';
+  }
+  switch (outcome.failure) {
+    case 'timeout':
+    case 'aborted':
+      return 'smtp_timeout';
+    case 'protocol':
+      return 'smtp_protocol_error';
+    case 'refused':
+    case undefined:
+      return 'smtp_unreachable';
+  }
+}
+
+export interface SmtpVerdict extends Verdict {
+  smtp: SmtpResult;
+}
+
+/** Verdict from the SMTP conversation, before the misc flags (disposable, role) are applied. */
+export function smtpVerdict(outcome: SmtpSessionOutcome, provider: ProviderRule | null): SmtpVerdict {
+  const smtp: SmtpResult = { ...NO_SMTP, can_connect_smtp: outcome.connected };
+  if (!outcome.rcpt) return { ...verdictOf(noRcptReason(outcome)), smtp };
+
+  const rcptClass = classifyReply(outcome.rcpt);
+  smtp.is_deliverable = rcptClass === 'accepted';
+  smtp.has_full_inbox = rcptClass === 'full';
+  smtp.is_disabled = rcptClass === 'disabled';
+  smtp.is_catch_all = outcome.probe !== undefined && classifyReply(outcome.probe) === 'accepted';
+
+  if (rcptClass !== 'accepted') return { ...verdictOf(CLASS_REASON[rcptClass]), smtp };
+  if (smtp.is_catch_all) return { ...verdictOf('catch_all'), smtp };
+  if (provider?.acceptsAll) return { ...verdictOf('accepts_all_provider'), smtp };
+  return { ...verdictOf('deliverable'), smtp };
+}
+
+/** A deliverable address is still risky when it is disposable or a role account. */
+export function applyMisc(verdict: Verdict, misc: MiscResult): Verdict {
+  if (verdict.reason !== 'deliverable') return verdict;
+  if (misc.is_disposable) return verdictOf('disposable');
+  if (misc.is_role_account) return verdictOf('role_account');
+  return verdict;
+}

@@ -1,0 +1,146 @@
+/**
+ * @module verify/verify
+ * `verify(email, options)`: the whole check, in stage order. Knows nothing of
+ * NATS, Postgres or HTTP; the CLI, the machines and the tests all call this.
+ */
+import { randomBytes } from 'node:crypto';
+import type { CheckResult, MiscResult, SmtpReply } from '../../../shared/result.ts';
+import { checkSyntax } from '../../../shared/syntax.ts';
+import { miscChecks } from '../../../shared/misc.ts';
+import { isPublicAddress } from './address-ranges.ts';
+import { lookupMx } from './mx.ts';
+import { resolveProvider } from './providers.ts';
+import { runSmtpSession } from './smtp/index.ts';
+import type { MxLookup, VerifyOptions } from './types.ts';
+import { NO_SMTP, applyMisc, mxVerdict, smtpVerdict, verdictOf } from './verdict.ts';
+
+const NO_MISC: MiscResult = { is_disposable: false, is_role_account: false, is_b2c: false, gravatar_url: null };
+
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+// Random bytes drawn in bulk: one randomBytes call per check cost more than the rest of the stage.
+let pool = Buffer.alloc(0);
+let poolAt = 0;
+
+/** A local part nobody has: 16 random lowercase alphanumerics (unpredictable, so a server cannot special-case it). */
+export function randomLocalPart(): string {
+  if (poolAt + 16 > pool.length) {
+    pool = randomBytes(4096);
+    poolAt = 0;
+  }
+  let out = '';
+  // 252 = 7 * 36: bytes above it are skipped so every letter is equally likely.
+  while (out.length < 16) {
+    if (poolAt >= pool.length) {
+      pool = randomBytes(4096);
+      poolAt = 0;
+    }
+    const b = pool[poolAt++]!;
+    if (b < 252) out += ALPHABET[b % 36];
+  }
+  return out;
+}
+
+export async function verify(email: string, options: VerifyOptions): Promise<CheckResult> {
+  const started = Date.now();
+  const deadline = started + options.deadlineMs;
+  const syntax = checkSyntax(email);
+  const base = {
+    input: email,
+    syntax: {
+      address: syntax.address,
+      username: syntax.username,
+      domain: syntax.domain,
+      is_valid_syntax: syntax.is_valid_syntax,
+      normalized_email: syntax.normalized_email,
+      suggestion: syntax.suggestion,
+    },
+  };
+  const debug = (mxHost: string | null, provider: string | null, replies: SmtpReply[]) => ({
+    egress_ip: options.egressIp ?? null,
+    mx_host: mxHost,
+    provider,
+    duration_ms: Date.now() - started,
+    smtp_replies: replies,
+    checked_at: new Date(started).toISOString(),
+  });
+
+  if (!syntax.is_valid_syntax || !syntax.asciiDomain) {
+    return {
+      ...base,
+      ...verdictOf('invalid_syntax'),
+      mx: { accepts_mail: false, records: [] },
+      misc: NO_MISC,
+      smtp: NO_SMTP,
+      debug: debug(null, null, []),
+    };
+  }
+  const domain = syntax.asciiDomain;
+  const misc = miscChecks(syntax.username, domain);
+
+  const signal = combineSignals(options.signal, AbortSignal.timeout(options.deadlineMs));
+  const mx: MxLookup = syntax.addressLiteral ? literalMx(syntax.addressLiteral, options.allowPrivateMx) : await cachedLookupMx(domain, options, signal);
+  const records = 'records' in mx ? mx.records : [];
+  const mxBlock = { accepts_mail: mx.kind === 'ok', records };
+  const provider = resolveProvider(domain, records);
+
+  const early = mxVerdict(mx);
+  if (early || mx.kind !== 'ok') {
+    return { ...base, ...(early ?? verdictOf('dns_failure')), mx: mxBlock, misc, smtp: NO_SMTP, debug: debug(null, provider?.id ?? null, []) };
+  }
+
+  const probe = options.catchAllProbe && provider?.catchAllProbe !== false ? `${randomLocalPart()}@${domain}` : null;
+  const outcome = await runSmtpSession({
+    hosts: mx.hosts.slice(0, options.maxMxHosts),
+    port: options.smtpPort,
+    helloName: options.helloName,
+    fromEmail: options.fromEmail,
+    rcpt: `${syntax.username}@${domain}`,
+    probeRcpt: probe,
+    stepTimeoutMs: options.smtpTimeoutMs,
+    deadline,
+    proxyUrl: options.proxyUrl,
+    signal,
+    beforeConnect: options.beforeSmtp
+      ? (host) => options.beforeSmtp!({ mxHost: host.exchange, provider: provider?.id ?? null })
+      : undefined,
+  });
+  const fromSmtp = smtpVerdict(outcome, provider);
+  const verdict = applyMisc(fromSmtp, misc);
+  return {
+    ...base,
+    ...verdict,
+    mx: mxBlock,
+    misc,
+    smtp: fromSmtp.smtp,
+    debug: debug(outcome.mxHost, provider?.id ?? null, outcome.replies),
+  };
+}
+
+async function cachedLookupMx(domain: string, options: VerifyOptions, signal: AbortSignal): Promise<MxLookup> {
+  const hit = options.mxCache?.get(domain);
+  if (hit) return hit;
+  const mx = await lookupMx(domain, {
+    servers: options.dnsServers,
+    timeoutMs: Math.min(options.dnsTimeoutMs, options.deadlineMs),
+    allowPrivate: options.allowPrivateMx,
+    maxHosts: options.maxMxHosts,
+    signal,
+  }).catch((err: unknown): MxLookup => {
+    // The deadline (or the caller) stopped the lookup; anything else is a bug and must surface.
+    if (signal.aborted) return { kind: 'timeout' };
+    throw err;
+  });
+  options.mxCache?.set(domain, mx);
+  return mx;
+}
+
+/** user@[192.0.2.1]: the literal is the mail host (RFC 5321 4.1.3); no DNS, same private-range rule. */
+function literalMx(ip: string, allowPrivate: boolean): MxLookup {
+  const records = [ip];
+  if (!allowPrivate && !isPublicAddress(ip)) return { kind: 'private_mx_refused', records };
+  return { kind: 'ok', hosts: [{ exchange: ip, preference: 0, addresses: [ip] }], records, implicit: true };
+}
+
+function combineSignals(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {
+  return a ? AbortSignal.any([a, b]) : b;
+}
