@@ -1,0 +1,73 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres.ts';
+import { openDatabase, type Store } from './db.ts';
+import { migratePostgres, MIGRATIONS_FOLDER } from './migrate.ts';
+import { getJobStatus } from './queries.ts';
+import { storeJobChunk } from './jobs.ts';
+
+const chunk = (jobId: string) => ({
+  jobId,
+  tenantId: 'tenant-a',
+  chunkIndex: 0,
+  chunkCount: 1,
+  offset: 0,
+  total: 1,
+  emails: ['one@example.test'],
+  createdAt: new Date().toISOString(),
+});
+
+describe('migrations', () => {
+  it('are found next to the package, whatever the working directory', () => {
+    expect(existsSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'))).toBe(true);
+  });
+
+  describe('on Postgres', () => {
+    const dbs: TestDatabase[] = [];
+    afterAll(async () => {
+      for (const d of dbs) await d.drop();
+    });
+
+    it('apply on every start without error, and keep the data', async () => {
+      const db = await createTestDatabase();
+      dbs.push(db);
+      const first = await openDatabase({ databaseUrl: db.url });
+      await storeJobChunk(first, chunk('job-kept'));
+      await first.close();
+      const second = await openDatabase({ databaseUrl: db.url });
+      expect(await getJobStatus(second, 'tenant-a', 'job-kept')).toMatchObject({ job_id: 'job-kept', total: 1 });
+      await second.close();
+    });
+
+    it('machines starting at the same moment do not race each other', async () => {
+      const db = await createTestDatabase();
+      dbs.push(db);
+      await Promise.all(Array.from({ length: 4 }, () => migratePostgres(db.url)));
+      const store = await openDatabase({ databaseUrl: db.url, migrate: false });
+      expect(await store.ping()).toBe(true);
+      await store.close();
+    });
+  });
+
+  describe('on PGlite', () => {
+    let dir: string | undefined;
+    afterAll(async () => {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
+
+    it('apply on every start without error, and the data folder keeps the data', async () => {
+      dir = await mkdtemp(join(tmpdir(), 'emailcheck-pglite-'));
+      const pgliteDir = join(dir, 'data');
+      const first: Store = await openDatabase({ pgliteDir });
+      expect(first.kind).toBe('pglite');
+      await storeJobChunk(first, chunk('job-kept'));
+      await first.close();
+      const second = await openDatabase({ pgliteDir });
+      expect(await getJobStatus(second, 'tenant-a', 'job-kept')).toMatchObject({ job_id: 'job-kept', total: 1 });
+      await second.close();
+    });
+  });
+});

@@ -1,0 +1,67 @@
+import { asc, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobChunkMessage } from '../../../shared/messages.ts';
+import { openTestStore, STORE_BACKENDS } from '../../../test/support/postgres.ts';
+import type { Store } from './db.ts';
+import { storeJobChunk } from './jobs.ts';
+import { getJobStatus, getJobWebhook } from './queries.ts';
+import { jobItems } from './schema.ts';
+
+const emails = Array.from({ length: 25 }, (_, i) => `user${i}@example.test`);
+
+function chunksOf(jobId: string, size: number, webhook?: JobChunkMessage['webhook']): JobChunkMessage[] {
+  const out: JobChunkMessage[] = [];
+  for (let offset = 0; offset < emails.length; offset += size) {
+    out.push({
+      jobId,
+      tenantId: 'tenant-a',
+      chunkIndex: out.length,
+      chunkCount: Math.ceil(emails.length / size),
+      offset,
+      total: emails.length,
+      emails: emails.slice(offset, offset + size),
+      webhook,
+      createdAt: '2025-01-02T03:04:05.000Z',
+    });
+  }
+  return out;
+}
+
+describe.each(STORE_BACKENDS)('job storage on %s', (kind) => {
+  let store: Store;
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    ({ store, close } = await openTestStore(kind));
+  });
+  afterAll(() => close?.());
+
+  it('a job sent in three chunks, one delivered twice, has its total and every item once', async () => {
+    const [a, b, c] = chunksOf('job-3', 10, { url: 'https://hooks.example.test/done', secret: 's3cret' });
+    const first = await storeJobChunk(store, b!);
+    const again = await storeJobChunk(store, b!);
+    await storeJobChunk(store, c!);
+    await storeJobChunk(store, a!);
+
+    expect(first).toEqual({ jobCreated: true, itemsInserted: 10 });
+    expect(again).toEqual({ jobCreated: false, itemsInserted: 0 });
+    const items = await store.db.select().from(jobItems).where(eq(jobItems.jobId, 'job-3')).orderBy(asc(jobItems.idx));
+    expect(items.map((i) => i.email)).toEqual(emails);
+    expect(items.map((i) => i.idx)).toEqual(emails.map((_, i) => i));
+    expect(await getJobStatus(store, 'tenant-a', 'job-3')).toEqual({
+      job_id: 'job-3',
+      state: 'running',
+      total: 25,
+      done: 0,
+      counts: { safe: 0, risky: 0, invalid: 0, unknown: 0 },
+      created_at: '2025-01-02T03:04:05.000Z',
+      finished_at: null,
+    });
+    expect(await getJobWebhook(store, 'job-3')).toMatchObject({ webhook: { url: 'https://hooks.example.test/done', secret: 's3cret' }, deliveredAt: null });
+  });
+
+  it('a chunk reaching past the job total is refused', async () => {
+    const [bad] = chunksOf('job-bad', 25);
+    await expect(storeJobChunk(store, { ...bad!, total: 5 })).rejects.toThrow(/past total/);
+    expect(await getJobStatus(store, 'tenant-a', 'job-bad')).toBeNull();
+  });
+});

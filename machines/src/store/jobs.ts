@@ -1,0 +1,51 @@
+/**
+ * @module store/jobs
+ * Stores bulk jobs from their `jobs.submit.<jobId>` chunks. Idempotent: the first
+ * chunk to arrive creates the job row, a redelivered chunk changes nothing.
+ */
+import type { JobChunkMessage } from '../../../shared/messages.ts';
+import type { Store } from './db.ts';
+import { jobItems, jobs } from './schema.ts';
+
+export interface StoredChunk {
+  /** This call created the job row. */
+  jobCreated: boolean;
+  /** Items of this chunk that were not stored before. */
+  itemsInserted: number;
+}
+
+// Postgres allows 65,535 bind parameters per statement; three per item.
+const ITEMS_PER_INSERT = 5000;
+
+export async function storeJobChunk(store: Store, chunk: JobChunkMessage): Promise<StoredChunk> {
+  if (chunk.offset + chunk.emails.length > chunk.total) {
+    throw new RangeError(`chunk ${chunk.chunkIndex} of job ${chunk.jobId} ends at ${chunk.offset + chunk.emails.length}, past total ${chunk.total}`);
+  }
+  const createdAt = new Date(chunk.createdAt);
+  return store.db.transaction(async (tx) => {
+    const created = await tx
+      .insert(jobs)
+      .values({
+        id: chunk.jobId,
+        tenantId: chunk.tenantId,
+        status: 'running',
+        total: chunk.total,
+        webhookUrl: chunk.webhook?.url ?? null,
+        webhookSecret: chunk.webhook?.secret ?? null,
+        createdAt: Number.isNaN(createdAt.getTime()) ? new Date() : createdAt,
+      })
+      .onConflictDoNothing({ target: jobs.id })
+      .returning({ id: jobs.id });
+    let itemsInserted = 0;
+    for (let start = 0; start < chunk.emails.length; start += ITEMS_PER_INSERT) {
+      const slice = chunk.emails.slice(start, start + ITEMS_PER_INSERT);
+      const rows = await tx
+        .insert(jobItems)
+        .values(slice.map((email, i) => ({ jobId: chunk.jobId, idx: chunk.offset + start + i, email })))
+        .onConflictDoNothing()
+        .returning({ idx: jobItems.idx });
+      itemsInserted += rows.length;
+    }
+    return { jobCreated: created.length > 0, itemsInserted };
+  });
+}

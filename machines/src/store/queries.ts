@@ -1,0 +1,154 @@
+/**
+ * @module store/queries
+ * Reads for the machines' NATS service and webhook sender. Every read names the
+ * tenant: another tenant's job or check is reported exactly like a missing one (null).
+ */
+import { and, asc, eq, gt, isNotNull, isNull, type SQL } from 'drizzle-orm';
+import type { JobResultsPage, JobStatus, Webhook } from '../../../shared/messages.ts';
+import type { CheckResult, Reachability } from '../../../shared/result.ts';
+import type { Store } from './db.ts';
+import { StoreError, toStoreError } from './errors.ts';
+import { toJobStatus } from './job-status.ts';
+import { jobs, results } from './schema.ts';
+
+export const MAX_PAGE_SIZE = 1000;
+export const DEFAULT_PAGE_SIZE = 100;
+
+async function guarded<T>(q: () => Promise<T>): Promise<T> {
+  try {
+    return await q();
+  } catch (err) {
+    throw toStoreError(err);
+  }
+}
+
+export function getJobStatus(store: Store, tenantId: string, jobId: string): Promise<JobStatus | null> {
+  return guarded(async () => {
+    const [row] = await store.db
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.id, jobId), eq(jobs.tenantId, tenantId)))
+      .limit(1);
+    return row ? toJobStatus(row) : null;
+  });
+}
+
+/** The cursor is the last index of the previous page; opaque to callers so it can change. */
+export function encodeCursor(lastIndex: number): string {
+  return Buffer.from(`i${lastIndex}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): number {
+  const m = /^i(\d{1,10})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  const n = m ? Number(m[1]) : NaN;
+  if (!Number.isSafeInteger(n) || n > 2 ** 31 - 1) throw new StoreError('invalid_cursor', 'the cursor is not one this API returned');
+  return n;
+}
+
+export interface JobResultsQuery {
+  tenantId: string;
+  jobId: string;
+  /** `next_cursor` of the previous page. */
+  cursor?: string;
+  /** Clamped to 1..MAX_PAGE_SIZE; default DEFAULT_PAGE_SIZE. */
+  limit?: number;
+  verdict?: Reachability;
+}
+
+/**
+ * One page of a job's results in item order. Only checked items appear, so while the
+ * job runs `next_cursor` can be null before the last item; poll again from the same cursor.
+ * Throws StoreError `invalid_cursor` for a cursor this API did not issue.
+ */
+export function getJobResults(store: Store, q: JobResultsQuery): Promise<JobResultsPage | null> {
+  return guarded(async () => {
+    const after = q.cursor ? decodeCursor(q.cursor) : -1;
+    const limit = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(q.limit ?? DEFAULT_PAGE_SIZE)));
+    const [job] = await store.db
+      .select({ id: jobs.id })
+      .from(jobs)
+      .where(and(eq(jobs.id, q.jobId), eq(jobs.tenantId, q.tenantId)))
+      .limit(1);
+    if (!job) return null;
+    const where: SQL[] = [eq(results.jobId, q.jobId), eq(results.tenantId, q.tenantId), isNotNull(results.itemIndex), gt(results.itemIndex, after)];
+    if (q.verdict) where.push(eq(results.isReachable, q.verdict));
+    // One extra row tells whether another page follows.
+    const rows = await store.db
+      .select({ index: results.itemIndex, email: results.email, result: results.result })
+      .from(results)
+      .where(and(...where))
+      .orderBy(asc(results.itemIndex))
+      .limit(limit + 1);
+    const page = rows.slice(0, limit);
+    const more = rows.length > limit;
+    return {
+      job_id: q.jobId,
+      items: page.map((r) => ({ index: r.index!, email: r.email, result: r.result })),
+      next_cursor: more && page.length > 0 ? encodeCursor(page[page.length - 1]!.index!) : null,
+    };
+  });
+}
+
+/** A single check's stored result (not a bulk item). */
+export function getCheckResult(store: Store, tenantId: string, id: string): Promise<CheckResult | null> {
+  return guarded(async () => {
+    const [row] = await store.db
+      .select({ result: results.result })
+      .from(results)
+      .where(and(eq(results.id, id), eq(results.tenantId, tenantId), isNull(results.jobId)))
+      .limit(1);
+    return row ? row.result : null;
+  });
+}
+
+export interface JobWebhook {
+  jobId: string;
+  tenantId: string;
+  webhook: Webhook;
+  status: JobStatus;
+  deliveredAt: string | null;
+}
+
+const toJobWebhook = (row: typeof jobs.$inferSelect): JobWebhook | null =>
+  row.webhookUrl && row.webhookSecret
+    ? {
+        jobId: row.id,
+        tenantId: row.tenantId,
+        webhook: { url: row.webhookUrl, secret: row.webhookSecret },
+        status: toJobStatus(row),
+        deliveredAt: row.webhookDeliveredAt ? row.webhookDeliveredAt.toISOString() : null,
+      }
+    : null;
+
+/** A job's webhook target and current status; null when the job has none (or does not exist). */
+export function getJobWebhook(store: Store, jobId: string): Promise<JobWebhook | null> {
+  return guarded(async () => {
+    const [row] = await store.db.select().from(jobs).where(eq(jobs.id, jobId)).limit(1);
+    return row ? toJobWebhook(row) : null;
+  });
+}
+
+/** Finished jobs whose webhook was never delivered (e.g. the machine stopped right after the last result): send them at start. */
+export function listUndeliveredWebhooks(store: Store, limit = 100): Promise<JobWebhook[]> {
+  return guarded(async () => {
+    const rows = await store.db
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.status, 'finished'), isNotNull(jobs.webhookUrl), isNull(jobs.webhookDeliveredAt)))
+      .orderBy(asc(jobs.finishedAt))
+      .limit(limit);
+    return rows.map(toJobWebhook).filter((w): w is JobWebhook => w !== null);
+  });
+}
+
+/** Records the delivery; false when it was already recorded (another machine got there first). */
+export function markWebhookDelivered(store: Store, jobId: string): Promise<boolean> {
+  return guarded(async () => {
+    const rows = await store.db
+      .update(jobs)
+      .set({ webhookDeliveredAt: new Date() })
+      .where(and(eq(jobs.id, jobId), isNull(jobs.webhookDeliveredAt)))
+      .returning({ id: jobs.id });
+    return rows.length > 0;
+  });
+}

@@ -1,0 +1,287 @@
+/**
+ * @module store/result-writer
+ * Batched, idempotent result writes. Rows that arrive while a batch commits are
+ * grouped into the next one (one transaction each); `write` settles only once its
+ * batch has committed or failed, so the caller acks or naks its NATS message on it.
+ */
+import { and, eq, gte, inArray, sql } from 'drizzle-orm';
+import type { Webhook, JobStatus } from '../../../shared/messages.ts';
+import type { CheckResult, Reachability } from '../../../shared/result.ts';
+import type { Database, Store } from './db.ts';
+import { StoreError, toStoreError } from './errors.ts';
+import { toJobStatus } from './job-status.ts';
+import { jobs, results } from './schema.ts';
+
+export interface ResultRow {
+  /** `bulkItemMsgId(jobId, index)` for a job item; the check id for a single check. */
+  id: string;
+  tenantId: string;
+  /** Set together with `itemIndex` for a bulk job item; absent for a single check. */
+  jobId?: string | null;
+  itemIndex?: number | null;
+  email: string;
+  result: CheckResult;
+}
+
+/** A job whose last result was committed by this batch: its webhook is due now. */
+export interface FinishedJob {
+  jobId: string;
+  tenantId: string;
+  status: JobStatus;
+  webhook: Webhook | null;
+}
+
+export interface WriteOutcome {
+  /** False when a row with this id was already stored (a redelivery): nothing changed. */
+  inserted: boolean;
+  /** Set on exactly one write: the one whose commit finished the job. */
+  finishedJob?: FinishedJob;
+}
+
+export interface BatchOutcome {
+  insertedIds: Set<string>;
+  finishedJobs: FinishedJob[];
+}
+
+const COUNT_COLUMN = {
+  safe: jobs.countSafe,
+  risky: jobs.countRisky,
+  invalid: jobs.countInvalid,
+  unknown: jobs.countUnknown,
+} as const;
+
+/**
+ * Writes rows in one transaction: results inserted unless their id exists, job counters
+ * bumped for the new ones only, jobs that reached their total marked finished.
+ */
+export async function writeResultBatch(db: Database, rows: readonly ResultRow[]): Promise<BatchOutcome> {
+  try {
+    return await writeBatch(db, rows);
+  } catch (err) {
+    throw toStoreError(err);
+  }
+}
+
+async function writeBatch(db: Database, rows: readonly ResultRow[]): Promise<BatchOutcome> {
+  const unique = new Map<string, ResultRow>();
+  for (const r of rows) if (!unique.has(r.id)) unique.set(r.id, r);
+  if (unique.size === 0) return { insertedIds: new Set(), finishedJobs: [] };
+  // A fixed order of ids and jobs keeps concurrent batches (other machines) from deadlocking.
+  const values = [...unique.values()]
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((r) => ({
+      id: r.id,
+      tenantId: r.tenantId,
+      jobId: r.jobId ?? null,
+      itemIndex: r.itemIndex ?? null,
+      email: withoutNul(r.email),
+      isReachable: r.result.is_reachable,
+      reason: r.result.reason,
+      result: withoutNul(r.result),
+      checkedAt: checkedAt(r.result),
+    }));
+
+  return db.transaction(async (tx) => {
+    const inserted = await tx
+      .insert(results)
+      .values(values)
+      .onConflictDoNothing({ target: results.id })
+      .returning({ id: results.id, jobId: results.jobId, isReachable: results.isReachable });
+
+    const perJob = new Map<string, { n: number; counts: Record<Reachability, number> }>();
+    for (const r of inserted) {
+      if (!r.jobId) continue;
+      let g = perJob.get(r.jobId);
+      if (!g) perJob.set(r.jobId, (g = { n: 0, counts: { safe: 0, risky: 0, invalid: 0, unknown: 0 } }));
+      g.n++;
+      g.counts[r.isReachable]++;
+    }
+    const jobIds = [...perJob.keys()].sort();
+    for (const jobId of jobIds) {
+      const g = perJob.get(jobId)!;
+      await tx
+        .update(jobs)
+        .set({
+          done: sql`${jobs.done} + ${g.n}`,
+          countSafe: sql`${COUNT_COLUMN.safe} + ${g.counts.safe}`,
+          countRisky: sql`${COUNT_COLUMN.risky} + ${g.counts.risky}`,
+          countInvalid: sql`${COUNT_COLUMN.invalid} + ${g.counts.invalid}`,
+          countUnknown: sql`${COUNT_COLUMN.unknown} + ${g.counts.unknown}`,
+        })
+        .where(eq(jobs.id, jobId));
+    }
+    // Only the transaction that moves a job from running to finished sees it here.
+    const finished =
+      jobIds.length === 0
+        ? []
+        : await tx
+            .update(jobs)
+            .set({ status: 'finished', finishedAt: sql`now()` })
+            .where(and(inArray(jobs.id, jobIds), eq(jobs.status, 'running'), gte(jobs.done, jobs.total)))
+            .returning();
+    return {
+      insertedIds: new Set(inserted.map((r) => r.id)),
+      finishedJobs: finished.map((j) => ({
+        jobId: j.id,
+        tenantId: j.tenantId,
+        status: toJobStatus(j),
+        webhook: j.webhookUrl && j.webhookSecret ? { url: j.webhookUrl, secret: j.webhookSecret } : null,
+      })),
+    };
+  });
+}
+
+/** Postgres text and jsonb cannot hold U+0000; an input carrying one must still be stored. */
+function withoutNul<T>(value: T): T {
+  if (typeof value === 'string') return (value.includes('\0') ? value.replaceAll('\0', '\uFFFD') : value) as T;
+  if (Array.isArray(value)) return value.map(withoutNul) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutNul(k), withoutNul(v)])) as T;
+  }
+  return value;
+}
+
+function checkedAt(result: CheckResult): Date {
+  const d = new Date(result.debug.checked_at);
+  return Number.isNaN(d.getTime()) ? new Date() : d;
+}
+
+export interface ResultWriterOptions {
+  /** Most rows in one transaction (default 200). */
+  maxBatch?: number;
+  /** How long a row waits for companions before its batch starts (default 20 ms). */
+  maxDelayMs?: number;
+  /**
+   * A batch not committed by then is reported failed (its writes reject as
+   * `db_unavailable`) and the writer moves on: a server that stops answering without
+   * closing the connection must not stall every later write. Default 15 s.
+   */
+  commitTimeoutMs?: number;
+  /** Called once per job finished by a committed batch (as well as on its WriteOutcome), even one that committed after its deadline. */
+  onJobFinished?: (job: FinishedJob) => void;
+}
+
+export interface ResultWriter {
+  /** Resolves after the row's batch committed; rejects if it failed (nothing of it was stored). */
+  write(row: ResultRow): Promise<WriteOutcome>;
+  /** Commits everything written so far; failures reach the writes' own promises, not this one. */
+  flush(): Promise<void>;
+  /** Flushes, then refuses further writes. */
+  close(): Promise<void>;
+}
+
+interface Pending {
+  row: ResultRow;
+  resolve: (o: WriteOutcome) => void;
+  reject: (e: unknown) => void;
+}
+
+export class WriterClosedError extends Error {
+  readonly code = 'writer_closed';
+  constructor() {
+    super('the result writer is closed');
+    this.name = 'WriterClosedError';
+  }
+}
+
+export function createResultWriter(store: Store, opts: ResultWriterOptions = {}): ResultWriter {
+  const maxBatch = Math.max(1, opts.maxBatch ?? 200);
+  const maxDelayMs = Math.max(0, opts.maxDelayMs ?? 20);
+  const commitTimeoutMs = Math.max(1, opts.commitTimeoutMs ?? 15_000);
+  let pending: Pending[] = [];
+  let running: Promise<void> | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let closed = false;
+
+  const start = () => {
+    if (timer) {
+      clearTimeout(timer);
+      timer = null;
+    }
+    if (running || pending.length === 0) return;
+    const batch = pending.slice(0, maxBatch);
+    pending = pending.slice(maxBatch);
+    running = commitWithDeadline(batch).finally(() => {
+      running = null;
+      // Rows that queued during the commit have already waited long enough.
+      if (pending.length > 0) start();
+    });
+  };
+
+  // If the late commit does succeed, the redelivered rows find their ids taken: still counted once.
+  const commitWithDeadline = (batch: Pending[]) =>
+    new Promise<void>((done) => {
+      const deadline = setTimeout(() => {
+        const err = new StoreError('db_unavailable', `the database did not commit a batch within ${commitTimeoutMs} ms`);
+        for (const p of batch) p.reject(err);
+        done();
+      }, commitTimeoutMs);
+      void commit(batch).finally(() => {
+        clearTimeout(deadline);
+        done();
+      });
+    });
+
+  const commit = async (batch: Pending[]): Promise<void> => {
+    let outcome: BatchOutcome;
+    try {
+      outcome = await writeResultBatch(store.db, batch.map((p) => p.row));
+    } catch (err) {
+      // One row the database refuses must not hold back the others: write them one by one.
+      if (batch.length > 1 && err instanceof StoreError && err.code === 'db_bad_data') {
+        for (const p of batch) await commit([p]);
+        return;
+      }
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    const seen = new Set<string>();
+    const outcomes = batch.map((p) => {
+      const inserted = outcome.insertedIds.has(p.row.id) && !seen.has(p.row.id);
+      seen.add(p.row.id);
+      return { inserted } as WriteOutcome;
+    });
+    for (const job of outcome.finishedJobs) {
+      let last = -1;
+      batch.forEach((p, i) => {
+        if (outcomes[i]!.inserted && p.row.jobId === job.jobId) last = i;
+      });
+      if (last >= 0) outcomes[last]!.finishedJob = job;
+      try {
+        opts.onJobFinished?.(job);
+      } catch {
+        // A failing listener must not turn a committed batch into rejected writes.
+      }
+    }
+    batch.forEach((p, i) => p.resolve(outcomes[i]!));
+  };
+
+  const write = (row: ResultRow): Promise<WriteOutcome> => {
+    if (closed) return Promise.reject(new WriterClosedError());
+    if ((row.jobId == null) !== (row.itemIndex == null)) {
+      return Promise.reject(new TypeError(`result ${row.id}: jobId and itemIndex go together`));
+    }
+    return new Promise<WriteOutcome>((resolve, reject) => {
+      pending.push({ row, resolve, reject });
+      if (running) return; // picked up when the current batch ends
+      if (pending.length >= maxBatch) start();
+      else if (!timer) timer = setTimeout(start, maxDelayMs);
+    });
+  };
+
+  const flush = async () => {
+    while (running || pending.length > 0) {
+      start();
+      await running;
+    }
+  };
+
+  return {
+    write,
+    flush,
+    close: async () => {
+      closed = true;
+      await flush();
+    },
+  };
+}

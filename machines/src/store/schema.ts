@@ -1,0 +1,63 @@
+/**
+ * @module store/schema
+ * Postgres tables of the machines (jobs, their items, results), in Drizzle's pg-core;
+ * `npx drizzle-kit generate` turns changes here into the SQL migrations in drizzle/.
+ */
+import { sql } from 'drizzle-orm';
+import { index, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import type { CheckResult, Reachability, Reason } from '../../../shared/result.ts';
+import type { JOB_STATES } from '../../../shared/messages.ts';
+
+export type JobState = (typeof JOB_STATES)[number];
+
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    status: text('status').$type<JobState>().notNull().default('running'),
+    total: integer('total').notNull(),
+    done: integer('done').notNull().default(0),
+    countSafe: integer('count_safe').notNull().default(0),
+    countRisky: integer('count_risky').notNull().default(0),
+    countInvalid: integer('count_invalid').notNull().default(0),
+    countUnknown: integer('count_unknown').notNull().default(0),
+    webhookUrl: text('webhook_url'),
+    webhookSecret: text('webhook_secret'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
+    webhookDeliveredAt: timestamp('webhook_delivered_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [index('jobs_tenant_id_idx').on(t.tenantId)],
+);
+
+export const jobItems = pgTable(
+  'job_items',
+  {
+    jobId: text('job_id').notNull(),
+    idx: integer('idx').notNull(),
+    email: text('email').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.idx] })],
+);
+
+export const results = pgTable(
+  'results',
+  {
+    /** `bulkItemMsgId(jobId, index)` for a job item, the check id for a single check: one row per check, ever. */
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    jobId: text('job_id'),
+    itemIndex: integer('item_index'),
+    email: text('email').notNull(),
+    isReachable: text('is_reachable').$type<Reachability>().notNull(),
+    reason: text('reason').$type<Reason>().notNull(),
+    result: jsonb('result').$type<CheckResult>().notNull(),
+    checkedAt: timestamp('checked_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  // Result pages walk one job in index order from a cursor.
+  (t) => [index('results_job_id_item_index_idx').on(t.jobId, t.itemIndex).where(sql`${t.jobId} is not null`)],
+);
+
+export const schema = { jobs, jobItems, results };
+export type Schema = typeof schema;
