@@ -1,0 +1,143 @@
+/**
+ * @module machine
+ * One machine process: NATS topology, Postgres (or PGlite), the check and job
+ * consumers, the NATS service, heartbeats, health/metrics, and a graceful drain.
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import pino, { type Logger } from 'pino';
+import { CONSUMERS } from '../../shared/subjects.ts';
+import type { MachineEnv } from '../../shared/config.ts';
+import type { CheckResult } from '../../shared/result.ts';
+import { connectNats, ensureTopology, startHeartbeat } from './nats/index.ts';
+import { createResultWriter, markWebhookDelivered, openDatabase, type FinishedJob } from './store/index.ts';
+import { verify, type VerifyOptions } from './verify/index.ts';
+import { handleBulkItem, handleSingleCheck, type CheckHandlerDeps } from './work/check-handler.ts';
+import { startDispatcher } from './work/dispatcher.ts';
+import { startHealthServer } from './work/health-server.ts';
+import { handleJobChunk } from './work/job-intake.ts';
+import { createMetrics } from './work/metrics.ts';
+import { startService } from './work/service.ts';
+import { deliverWebhook } from './work/webhook.ts';
+
+export const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+
+export interface MachineConfig {
+  machine: MachineEnv;
+  verify: VerifyOptions;
+  log?: Logger;
+  /** Replaces the verifier (tests that count calls); defaults to `verify`. */
+  verifyFn?: (email: string, options: VerifyOptions) => Promise<CheckResult>;
+}
+
+export interface Machine {
+  id: string;
+  healthPort: number | null;
+  inFlight(): number;
+  /** Graceful drain: stop pulling, finish or hand back in-flight work, flush writes, close. */
+  stop(): Promise<void>;
+}
+
+export async function startMachine(cfg: MachineConfig): Promise<Machine> {
+  const m = cfg.machine;
+  const id = m.MACHINE_ID ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '-')}-${process.pid}`;
+  const log = cfg.log ?? pino({ level: m.LOG_LEVEL, base: { machine: id } });
+  const metrics = createMetrics(id);
+  let stopping = false;
+
+  const store = await openDatabase({ databaseUrl: m.DATABASE_URL, pgliteDir: m.PGLITE_DIR });
+  const { nc } = await connectNats(m.NATS_URL, `emailcheck-machine-${id}`);
+  // JetStream never stops redelivering (max_deliver -1): the handler stores the final
+  // outcome itself at MAX_DELIVER, so a crash during the last delivery loses nothing.
+  const topo = await ensureTopology(nc, { maxDeliver: -1, ackWaitMs: m.ACK_WAIT_MS });
+  const service = await startService(nc, store, { version: VERSION, machineId: id, log });
+
+  const sendWebhook = async (job: FinishedJob) => {
+    if (!job.webhook) return;
+    const out = await deliverWebhook(job.webhook, { event: 'job.finished', ...job.status }, {
+      maxAttempts: m.WEBHOOK_MAX_ATTEMPTS,
+      allowPrivate: m.ALLOW_PRIVATE_WEBHOOKS,
+    });
+    metrics.webhook(out.delivered ? 'delivered' : 'failed');
+    if (out.delivered) await markWebhookDelivered(store, job.jobId).catch(() => undefined);
+    else log.warn({ jobId: job.jobId, attempts: out.attempts, error: out.error }, 'webhook not delivered');
+  };
+
+  const writer = createResultWriter(store, {
+    onJobFinished: (job) => {
+      log.info({ jobId: job.jobId, total: job.status.total }, 'job finished');
+      void sendWebhook(job);
+    },
+  });
+
+  const verifyFn = cfg.verifyFn ?? verify;
+  const deps: CheckHandlerDeps = {
+    nc,
+    verify: (email) => verifyFn(email, cfg.verify),
+    writer,
+    retry: { maxDeliver: m.MAX_DELIVER, baseDelayMs: m.RETRY_DELAY_MS },
+    ackWaitMs: m.ACK_WAIT_MS,
+    log,
+    stopping: () => stopping,
+    onResult: (r, kind) => metrics.result(r, kind),
+    onRetry: (r) => metrics.retry(r),
+    onDbError: () => metrics.dbError(),
+  };
+
+  const consumer = (c: { stream: string; name: string }) => topo.js.consumers.get(c.stream, c.name);
+  const checks = startDispatcher({
+    feeds: [
+      { name: 'single', consumer: await consumer(CONSUMERS.single), capacity: m.CONCURRENCY },
+      { name: 'bulk', consumer: await consumer(CONSUMERS.bulk), capacity: m.CONCURRENCY },
+    ],
+    concurrency: m.CONCURRENCY,
+    // The worker is freed when the SMTP part is over; the write and ack finish behind it.
+    handle: (msg, feed, release) => {
+      metrics.inFlight.inc();
+      const run = feed === 'single' ? handleSingleCheck(msg, deps, release) : handleBulkItem(msg, deps, release);
+      return run.finally(() => metrics.inFlight.dec());
+    },
+    onError: (err, feed) => log.warn({ feed, err: (err as Error).message }, 'pull failed'),
+  });
+  const jobs = startDispatcher({
+    feeds: [{ name: 'jobs', consumer: await consumer(CONSUMERS.jobs), capacity: 1 }],
+    concurrency: 1,
+    handle: (msg) => handleJobChunk(msg, { js: topo.js, store, log, stopping: () => stopping }),
+    onError: (err) => log.warn({ feed: 'jobs', err: (err as Error).message }, 'pull failed'),
+  });
+
+  const startedAt = new Date().toISOString();
+  const heartbeat = startHeartbeat(
+    topo.kv.machines,
+    () => ({ machineId: id, egressIp: cfg.verify.egressIp ?? null, inFlight: checks.inFlight(), version: VERSION, startedAt }),
+    5000,
+    { onError: (err) => log.warn({ err: (err as Error).message }, 'heartbeat failed') },
+  );
+
+  const health =
+    m.HTTP_PORT > 0
+      ? await startHealthServer(m.HTTP_PORT, metrics.registry, async () => ({ nats: !nc.isClosed(), database: await store.ping() }))
+      : null;
+
+  log.info({ version: VERSION, concurrency: m.CONCURRENCY, db: store.kind, healthPort: health?.port }, 'machine started');
+
+  return {
+    id,
+    healthPort: health?.port ?? null,
+    inFlight: () => checks.inFlight(),
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      log.info({ inFlight: checks.inFlight() }, 'draining');
+      const [c] = await Promise.all([checks.stop(m.SHUTDOWN_GRACE_MS), jobs.stop(m.SHUTDOWN_GRACE_MS)]);
+      if (c.unfinished > 0) log.warn({ unfinished: c.unfinished }, 'in-flight checks handed back');
+      await writer.close().catch((err) => log.warn({ err: (err as Error).message }, 'final flush failed'));
+      await heartbeat.stop();
+      await service.stop().catch(() => undefined);
+      await nc.drain().catch(() => undefined);
+      await health?.close();
+      await store.close();
+      log.info('stopped');
+    },
+  };
+}

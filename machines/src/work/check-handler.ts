@@ -1,0 +1,108 @@
+/**
+ * @module work/check-handler
+ * One check message, from delivery to ack: verify (keeping the message alive with
+ * `working()`), retry temporary outcomes by nak with delay, store the final result
+ * durably (retrying the database, never burning a delivery on it), answer a waiting
+ * edge for single checks, and only then ack.
+ */
+import type { JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import type { Logger } from 'pino';
+import { BulkItemMessage, SingleCheckMessage } from '../../../shared/messages.ts';
+import type { CheckResult } from '../../../shared/result.ts';
+import { bulkItemMsgId, HEADERS } from '../../../shared/subjects.ts';
+import type { ResultRow, ResultWriter, WriteOutcome } from '../store/index.ts';
+import { messageBody } from './message-body.ts';
+import { decideRetry, type RetryPolicy } from './retry-policy.ts';
+
+export interface CheckHandlerDeps {
+  nc: NatsConnection;
+  verify: (email: string) => Promise<CheckResult>;
+  writer: ResultWriter;
+  retry: RetryPolicy;
+  ackWaitMs: number;
+  log: Logger;
+  /** True once the machine is draining: a database outage then hands the message back instead of waiting. */
+  stopping: () => boolean;
+  onResult?: (result: CheckResult, kind: 'single' | 'bulk') => void;
+  onRetry?: (result: CheckResult, delayMs: number) => void;
+  onDbError?: (err: unknown) => void;
+}
+
+/** Keeps a JetStream message from being redelivered while `work` runs longer than ack_wait. */
+async function keepingAlive<T>(msg: JsMsg, ackWaitMs: number, work: () => Promise<T>): Promise<T> {
+  const timer = setInterval(() => msg.working(), Math.max(500, Math.floor(ackWaitMs / 3)));
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Writes until committed; while the database is away the message is kept alive, not nak'ed. */
+async function writeDurably(msg: JsMsg, row: ResultRow, deps: CheckHandlerDeps): Promise<WriteOutcome | null> {
+  let delay = 250;
+  for (;;) {
+    try {
+      return await deps.writer.write(row);
+    } catch (err) {
+      deps.onDbError?.(err);
+      // One warning per row and outage, not one per retry.
+      (delay === 250 ? deps.log.warn : deps.log.debug).call(deps.log, { err: (err as Error).message, id: row.id }, 'result write failed; retrying');
+      if (deps.stopping()) return null;
+      msg.working();
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 5000);
+    }
+  }
+}
+
+async function finish(msg: JsMsg, row: ResultRow, kind: 'single' | 'bulk', deps: CheckHandlerDeps): Promise<boolean> {
+  const decision = decideRetry(row.result, msg.info.deliveryCount, deps.retry);
+  if (decision.action === 'retry') {
+    deps.onRetry?.(row.result, decision.delayMs);
+    msg.nak(decision.delayMs);
+    return false;
+  }
+  const written = await writeDurably(msg, row, deps);
+  if (!written) {
+    msg.nak();
+    return false;
+  }
+  // A finished job's webhook is sent by the writer's onJobFinished: it also fires for a batch
+  // whose write timed out here but committed later.
+  deps.onResult?.(row.result, kind);
+  return true;
+}
+
+/** `verified` is called once the check itself is over (the SMTP session closed), before the write. */
+export async function handleSingleCheck(msg: JsMsg, deps: CheckHandlerDeps, verified: () => void = () => {}): Promise<void> {
+  const body = messageBody(SingleCheckMessage, msg);
+  if (!body) {
+    deps.log.error({ seq: msg.seq }, 'malformed single-check message; terminated');
+    msg.term('malformed');
+    return;
+  }
+  const result = await keepingAlive(msg, deps.ackWaitMs, () => deps.verify(body.email));
+  verified();
+  const row: ResultRow = { id: body.id, tenantId: body.tenantId, email: body.email, result };
+  if (!(await finish(msg, row, 'single', deps))) return;
+  const replyTo = msg.headers?.get(HEADERS.replyTo);
+  if (replyTo) deps.nc.publish(replyTo, JSON.stringify({ id: body.id, result }));
+  // Plain ack: if it is lost the item is checked again and the idempotent write changes nothing.
+  msg.ack();
+}
+
+export async function handleBulkItem(msg: JsMsg, deps: CheckHandlerDeps, verified: () => void = () => {}): Promise<void> {
+  const body = messageBody(BulkItemMessage, msg);
+  if (!body) {
+    deps.log.error({ seq: msg.seq, subject: msg.subject }, 'malformed bulk-item message; terminated');
+    msg.term('malformed');
+    return;
+  }
+  const result = await keepingAlive(msg, deps.ackWaitMs, () => deps.verify(body.email));
+  verified();
+  const row: ResultRow = { id: bulkItemMsgId(body.jobId, body.index), tenantId: body.tenantId, jobId: body.jobId, itemIndex: body.index, email: body.email, result };
+  if (!(await finish(msg, row, 'bulk', deps))) return;
+  msg.ack();
+}

@@ -1,0 +1,130 @@
+/**
+ * @module work/dispatcher
+ * Feeds check messages from the JetStream pull consumers to a fixed number of
+ * workers. Each consumer fills a small buffer (so a message waits briefly, not past
+ * its ack deadline); a free worker always takes a single check before a bulk one.
+ */
+import type { Consumer, JsMsg } from '@nats-io/jetstream';
+
+export interface Feed {
+  name: string;
+  consumer: Consumer;
+  /** How many fetched-but-not-started messages it may hold. */
+  capacity: number;
+}
+
+export interface DispatcherOptions {
+  /** In priority order: earlier feeds are served first. */
+  feeds: Feed[];
+  concurrency: number;
+  /**
+   * Works on one message. `release` frees the worker for the next message before the
+   * handler settles (a check releases after its SMTP part, not after its database commit);
+   * the message still counts as in flight until the handler settles.
+   */
+  handle: (msg: JsMsg, feed: string, release: () => void) => Promise<void>;
+  onError?: (err: unknown, feed: string) => void;
+  /** How long one pull request waits for messages. */
+  fetchExpiresMs?: number;
+}
+
+export interface Dispatcher {
+  inFlight(): number;
+  /** Stops pulling; hands back (nak) buffered messages; resolves when in-flight work is done or `graceMs` passed. */
+  stop(graceMs: number): Promise<{ unfinished: number }>;
+}
+
+export function startDispatcher(opts: DispatcherOptions): Dispatcher {
+  const buffers = opts.feeds.map(() => [] as JsMsg[]);
+  let running = true;
+  let active = 0;
+  const wakeWorkers: (() => void)[] = [];
+  const wakeFeeds: (() => void)[] = [];
+  const inFlight = new Set<Promise<void>>();
+  const inFlightMsgs = new Set<JsMsg>();
+  const notify = (list: (() => void)[]) => {
+    for (const w of list.splice(0)) w();
+  };
+
+  const feedLoop = async (feed: Feed, buffer: JsMsg[]) => {
+    while (running) {
+      const room = feed.capacity - buffer.length;
+      // Pull in batches: refilling one message per pull round trip starves the workers.
+      if (room <= 0 || (buffer.length > 0 && room < Math.ceil(feed.capacity / 2))) {
+        await new Promise<void>((r) => wakeFeeds.push(r));
+        continue;
+      }
+      try {
+        const batch = await feed.consumer.fetch({ max_messages: room, expires: opts.fetchExpiresMs ?? 1000 });
+        for await (const m of batch) {
+          if (!running) {
+            m.nak();
+            continue;
+          }
+          buffer.push(m);
+          notify(wakeWorkers);
+        }
+      } catch (err) {
+        if (!running) break;
+        opts.onError?.(err, feed.name);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  };
+
+  const take = (): { msg: JsMsg; feed: string } | null => {
+    for (let i = 0; i < buffers.length; i++) {
+      const msg = buffers[i]!.shift();
+      if (msg) {
+        notify(wakeFeeds);
+        return { msg, feed: opts.feeds[i]!.name };
+      }
+    }
+    return null;
+  };
+
+  const worker = async () => {
+    while (running) {
+      const next = take();
+      if (!next) {
+        await new Promise<void>((r) => wakeWorkers.push(r));
+        continue;
+      }
+      active++;
+      inFlightMsgs.add(next.msg);
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      const p = opts
+        .handle(next.msg, next.feed, release)
+        .catch((err) => opts.onError?.(err, next.feed))
+        .finally(() => {
+          release();
+          active--;
+          inFlight.delete(p);
+          inFlightMsgs.delete(next.msg);
+        });
+      inFlight.add(p);
+      await released;
+    }
+  };
+
+  opts.feeds.forEach((f, i) => void feedLoop(f, buffers[i]!));
+  for (let i = 0; i < opts.concurrency; i++) void worker();
+
+  return {
+    inFlight: () => active,
+    async stop(graceMs) {
+      running = false;
+      notify(wakeWorkers);
+      notify(wakeFeeds);
+      for (const b of buffers) for (const m of b.splice(0)) m.nak();
+      const all = Promise.all([...inFlight]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([all, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+      clearTimeout(timer);
+      // Past the grace period: give the rest back now rather than after ack_wait.
+      for (const m of inFlightMsgs) m.nak();
+      return { unfinished: active };
+    },
+  };
+}

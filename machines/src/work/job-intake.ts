@@ -1,0 +1,69 @@
+/**
+ * @module work/job-intake
+ * A bulk job chunk from the edge: store the job and its items, fan out one
+ * `verify.bulk.<jobId>` message per address (with a Nats-Msg-Id, so a redelivered
+ * chunk publishes nothing twice), then ack the chunk.
+ */
+import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import type { Logger } from 'pino';
+import { JobChunkMessage, type BulkItemMessage } from '../../../shared/messages.ts';
+import { bulkItemMsgId, SUBJECTS } from '../../../shared/subjects.ts';
+import { messageBody } from './message-body.ts';
+import { storeJobChunk, type Store } from '../store/index.ts';
+
+export interface JobIntakeDeps {
+  js: JetStreamClient;
+  store: Store;
+  log: Logger;
+  /** Publishes in flight at once while fanning out. */
+  publishWindow?: number;
+  /** True once the machine is draining: a failing chunk is then handed back instead of retried here. */
+  stopping: () => boolean;
+}
+
+export async function handleJobChunk(msg: JsMsg, deps: JobIntakeDeps): Promise<void> {
+  const chunk = messageBody(JobChunkMessage, msg);
+  if (!chunk) {
+    deps.log.error({ seq: msg.seq, subject: msg.subject }, 'malformed job chunk; terminated');
+    msg.term('malformed');
+    return;
+  }
+  const keepAlive = setInterval(() => msg.working(), 5000);
+  // Database or NATS trouble: retry in place (storing and publishing are idempotent), so an
+  // outage never uses up deliveries of a chunk; on shutdown hand it back to another machine.
+  let delay = 250;
+  try {
+    for (;;) {
+      try {
+        await fanOut(chunk, deps);
+        await msg.ackAck().catch(() => msg.ack());
+        deps.log.info({ jobId: chunk.jobId, chunk: chunk.chunkIndex, addresses: chunk.emails.length }, 'job chunk fanned out');
+        return;
+      } catch (err) {
+        deps.log.warn({ jobId: chunk.jobId, chunk: chunk.chunkIndex, err: (err as Error).message }, 'job chunk failed; retrying');
+        if (deps.stopping()) {
+          msg.nak();
+          return;
+        }
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 5000);
+      }
+    }
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
+async function fanOut(chunk: JobChunkMessage, deps: JobIntakeDeps): Promise<void> {
+  await storeJobChunk(deps.store, chunk);
+  const window = deps.publishWindow ?? 256;
+  for (let start = 0; start < chunk.emails.length; start += window) {
+    await Promise.all(
+      chunk.emails.slice(start, start + window).map((email, i) => {
+        const index = chunk.offset + start + i;
+        const item: BulkItemMessage = { jobId: chunk.jobId, tenantId: chunk.tenantId, index, email };
+        return deps.js.publish(SUBJECTS.bulk(chunk.jobId), JSON.stringify(item), { msgID: bulkItemMsgId(chunk.jobId, index) });
+      }),
+    );
+  }
+}

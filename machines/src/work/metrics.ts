@@ -1,0 +1,30 @@
+/**
+ * @module work/metrics
+ * Prometheus metrics of a machine, on its own registry (several machines can run
+ * in one test process).
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CheckResult } from '../../../shared/result.ts';
+
+export function createMetrics(machineId: string) {
+  const registry = new Registry();
+  registry.setDefaultLabels({ machine: machineId });
+  const checks = new Counter({ name: 'emailcheck_checks_total', help: 'Checks stored, by kind, verdict and reason', labelNames: ['kind', 'verdict', 'reason'], registers: [registry] });
+  const retries = new Counter({ name: 'emailcheck_retries_total', help: 'Checks handed back for a later retry, by reason', labelNames: ['reason'], registers: [registry] });
+  const duration = new Histogram({ name: 'emailcheck_check_duration_seconds', help: 'Duration of one verification', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 45], registers: [registry] });
+  const inFlight = new Gauge({ name: 'emailcheck_in_flight', help: 'Checks being worked on', registers: [registry] });
+  const dbErrors = new Counter({ name: 'emailcheck_db_write_errors_total', help: 'Failed result batch writes (retried)', registers: [registry] });
+  const webhooks = new Counter({ name: 'emailcheck_webhooks_total', help: 'Job webhooks, by outcome', labelNames: ['outcome'], registers: [registry] });
+  return {
+    registry,
+    inFlight,
+    result(r: CheckResult, kind: 'single' | 'bulk') {
+      checks.inc({ kind, verdict: r.is_reachable, reason: r.reason });
+      duration.observe(r.debug.duration_ms / 1000);
+    },
+    retry: (r: CheckResult) => retries.inc({ reason: r.reason }),
+    dbError: () => dbErrors.inc(),
+    webhook: (outcome: 'delivered' | 'failed') => webhooks.inc({ outcome }),
+  };
+}
+export type Metrics = ReturnType<typeof createMetrics>;

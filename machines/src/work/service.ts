@@ -1,0 +1,79 @@
+/**
+ * @module work/service
+ * The machines' NATS service (queue group): answers the edge's job-status,
+ * result-page and single-result queries from Postgres. Every request names its
+ * tenant; another tenant's job is "not_found", exactly like a missing one.
+ */
+import type { NatsConnection } from '@nats-io/nats-core';
+import { Svcm, type Service, type ServiceMsg } from '@nats-io/services';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import { CheckGetRequest, JobResultsRequest, JobStatusRequest, type ServiceError } from '../../../shared/messages.ts';
+import { SERVICE } from '../../../shared/subjects.ts';
+import { getCheckResult, getJobResults, getJobStatus, StoreError, type Store } from '../store/index.ts';
+
+const errorBody = (code: string, message: string): ServiceError => ({ error: { code, message } });
+
+/** The edge waits a few seconds at most: answer "unavailable" before that rather than not at all. */
+const QUERY_TIMEOUT_MS = 3000;
+
+function withTimeout<T>(work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StoreError('db_unavailable', 'the database did not answer in time')), QUERY_TIMEOUT_MS);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+function endpoint<S extends z.ZodType>(schema: S, run: (req: z.infer<S>) => Promise<unknown>, log: Logger) {
+  return async (err: Error | null, msg: ServiceMsg): Promise<void> => {
+    if (err) {
+      log.error({ err: err.message }, 'service endpoint stopped');
+      return;
+    }
+    let body: unknown;
+    try {
+      const parsed = schema.safeParse(msg.json());
+      if (!parsed.success) {
+        body = errorBody('bad_request', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+      } else {
+        body = (await withTimeout(run(parsed.data))) ?? errorBody('not_found', 'no such job or check for this tenant');
+      }
+    } catch (e) {
+      if (e instanceof StoreError && e.code === 'invalid_cursor') body = errorBody('bad_request', e.message);
+      else if (e instanceof StoreError && e.code === 'db_unavailable') body = errorBody('unavailable', 'the database is not reachable; try again');
+      else if (e instanceof SyntaxError) body = errorBody('bad_request', 'the request is not JSON');
+      else {
+        log.error({ err: (e as Error).message }, 'service request failed');
+        body = errorBody('internal', 'the machine could not answer');
+      }
+    }
+    msg.respond(JSON.stringify(body));
+  };
+}
+
+export async function startService(nc: NatsConnection, store: Store, opts: { version: string; machineId: string; log: Logger }): Promise<Service> {
+  const svc = await new Svcm(nc).add({
+    name: SERVICE.name,
+    version: opts.version,
+    queue: SERVICE.queue,
+    metadata: { machine: opts.machineId },
+  });
+  const { log } = opts;
+  svc.addEndpoint('job-status', {
+    subject: SERVICE.endpoints.jobStatus,
+    handler: endpoint(JobStatusRequest, (r) => getJobStatus(store, r.tenantId, r.jobId), log),
+  });
+  svc.addEndpoint('job-results', {
+    subject: SERVICE.endpoints.jobResults,
+    handler: endpoint(JobResultsRequest, (r) => getJobResults(store, r), log),
+  });
+  svc.addEndpoint('check-get', {
+    subject: SERVICE.endpoints.checkGet,
+    handler: endpoint(CheckGetRequest, async (r) => {
+      const result = await getCheckResult(store, r.tenantId, r.id);
+      return result ? { id: r.id, result } : null;
+    }, log),
+  });
+  return svc;
+}

@@ -1,0 +1,107 @@
+/**
+ * @module work/webhook
+ * Job-finished webhooks: JSON body signed with HMAC-SHA256 (hex) in
+ * `Emailcheck-Signature: sha256=<hex>`, retried with exponential backoff on network
+ * errors, 408, 429 and 5xx. The URL is user input, so by default it may not resolve
+ * to a private, loopback or link-local address (checked on the address actually dialled).
+ */
+import { createHmac, randomUUID } from 'node:crypto';
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
+import { isPublicAddress } from '../verify/address-ranges.ts';
+
+export const SIGNATURE_HEADER = 'emailcheck-signature';
+
+export function signBody(body: string, secret: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+export interface WebhookOptions {
+  maxAttempts: number;
+  /** First backoff; doubles each attempt. */
+  baseDelayMs?: number;
+  timeoutMs?: number;
+  allowPrivate?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface WebhookDelivery {
+  delivered: boolean;
+  attempts: number;
+  status?: number;
+  error?: string;
+}
+
+const guardedLookup =
+  (allowPrivate: boolean): LookupFunction =>
+  (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+      if (err) return (callback as (e: Error | null, a: LookupAddress[]) => void)(err, []);
+      const usable = allowPrivate ? addresses : addresses.filter((a) => isPublicAddress(a.address));
+      if (usable.length === 0) {
+        const e = Object.assign(new Error(`webhook host ${hostname} resolves only to private addresses`), { code: 'EPRIVATE' });
+        return (callback as (e: Error | null, a: LookupAddress[]) => void)(e, []);
+      }
+      if ((options as { all?: boolean }).all) return (callback as (e: null, a: LookupAddress[]) => void)(null, usable);
+      callback(null, usable[0]!.address, usable[0]!.family);
+    });
+  };
+
+function postOnce(url: URL, body: string, headers: Record<string, string>, opts: WebhookOptions): Promise<number> {
+  return new Promise((resolve, reject) => {
+    if (!opts.allowPrivate && /^\[?[0-9a-f:.]+\]?$/i.test(url.hostname) && !isPublicAddress(url.hostname.replace(/^\[|\]$/g, ''))) {
+      reject(new Error(`webhook address ${url.hostname} is private`));
+      return;
+    }
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
+      url,
+      {
+        method: 'POST',
+        headers: { ...headers, 'content-length': Buffer.byteLength(body).toString() },
+        timeout: opts.timeoutMs ?? 10_000,
+        lookup: guardedLookup(opts.allowPrivate ?? false),
+        signal: opts.signal,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('webhook timed out')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const retryable = (status: number) => status === 408 || status === 429 || status >= 500;
+
+export async function deliverWebhook(target: { url: string; secret: string }, payload: unknown, opts: WebhookOptions): Promise<WebhookDelivery> {
+  const url = new URL(target.url);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { delivered: false, attempts: 0, error: `unsupported scheme ${url.protocol}` };
+  const body = JSON.stringify(payload);
+  const headers = {
+    'content-type': 'application/json',
+    'user-agent': 'emailcheck-webhook/1',
+    'emailcheck-delivery': randomUUID(),
+    [SIGNATURE_HEADER]: signBody(body, target.secret),
+  };
+  let last: WebhookDelivery = { delivered: false, attempts: 0 };
+  for (let attempt = 1; attempt <= opts.maxAttempts; attempt++) {
+    try {
+      const status = await postOnce(url, body, headers, opts);
+      if (status >= 200 && status < 300) return { delivered: true, attempts: attempt, status };
+      last = { delivered: false, attempts: attempt, status, error: `HTTP ${status}` };
+      if (!retryable(status)) return last;
+    } catch (err) {
+      last = { delivered: false, attempts: attempt, error: (err as Error).message };
+      if ((err as { code?: string }).code === 'EPRIVATE' || opts.signal?.aborted) return last;
+    }
+    if (attempt < opts.maxAttempts) {
+      await new Promise((r) => setTimeout(r, (opts.baseDelayMs ?? 1000) * 2 ** (attempt - 1)));
+    }
+  }
+  return last;
+}
