@@ -1,0 +1,81 @@
+/**
+ * npm run bench:machines — a 10,000-address bulk job through JetStream, one machine
+ * process and Postgres, against the verifier alone on the same addresses in the same
+ * run. Target: end-to-end >= 0.7 of the verifier-alone rate; machine peak RSS < 200 MB.
+ */
+import { readFileSync } from 'node:fs';
+import { jetstream } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { jobChunks } from '../shared/jobs.ts';
+import type { JobStatus } from '../shared/messages.ts';
+import { jobChunkMsgId, SERVICE, SUBJECTS } from '../shared/subjects.ts';
+import { verify, verifyOptionsFromEnv } from '../machines/src/verify/index.ts';
+import { startMachineProcess } from '../test/support/machine-process.ts';
+import { startNatsServer } from '../test/support/nats-server.ts';
+import { createTestDatabase } from '../test/support/postgres.ts';
+import { fmt, runAtConcurrency } from './measure.ts';
+import { startPeers } from './peers.ts';
+
+const N = Number(process.env.BENCH_N ?? 10_000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
+
+const peers = await startPeers({ 'bench.test': { MX: [{ preference: 10, exchange: 'mx.bench.test' }], ttl: 300 }, 'mx.bench.test': { A: ['127.0.0.1'], ttl: 300 } });
+const nats = await startNatsServer();
+const db = await createTestDatabase();
+const env = {
+  DNS_SERVERS: peers.dnsServer,
+  SMTP_PORT: String(peers.smtpPort),
+  ALLOW_PRIVATE_MX: '1',
+  HELO_NAME: 'bench.emailcheck.test',
+};
+const emails = (tag: string) => Array.from({ length: N }, (_, i) => `user-${tag}-${i}@bench.test`);
+
+try {
+  // The verifier alone, in this process, same addresses, same concurrency.
+  const options = verifyOptionsFromEnv(env);
+  const alone = emails('alone');
+  await runAtConcurrency(500, CONCURRENCY, (i) => verify(`warm-${i}@bench.test`, options));
+  const verifierRun = await runAtConcurrency(N, CONCURRENCY, (i) => verify(alone[i]!, options));
+
+  // The same through the whole machine path.
+  const machine = await startMachineProcess({
+    ...env,
+    NATS_URL: nats.url,
+    DATABASE_URL: db.url,
+    CONCURRENCY: String(CONCURRENCY),
+    MACHINE_ID: 'bench',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+  });
+  const nc = await connect({ servers: nats.url });
+  const js = jetstream(nc);
+  const jobId = 'bench-job';
+  const started = process.hrtime.bigint();
+  for (const chunk of jobChunks({ jobId, tenantId: 'bench', emails: emails('job') })) {
+    await js.publish(SUBJECTS.jobSubmit(jobId), JSON.stringify(chunk), { msgID: jobChunkMsgId(jobId, chunk.chunkIndex) });
+  }
+  let status: JobStatus | undefined;
+  for (;;) {
+    const reply = await nc.request(SERVICE.endpoints.jobStatus, JSON.stringify({ tenantId: 'bench', jobId }), { timeout: 5000 });
+    status = reply.json<JobStatus>();
+    if (status.state === 'finished') break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${machine.child.pid}/status`, 'utf8'));
+  const machineRssMb = hwm ? Number(hwm[1]) / 1024 : NaN;
+  await nc.close();
+  await machine.stop();
+  if (process.env.BENCH_LOG_LEVEL) console.log(machine.output().split('\n').filter((l) => l.includes('fanned out') || l.includes('finished')).map((l) => { const j = JSON.parse(l); return `${j.time} ${j.msg} ${j.chunk ?? ''}`; }).join('\n'));
+
+  const endToEnd = N / seconds;
+  console.log(`bench:machines  ${N}-address job, one machine, CONCURRENCY ${CONCURRENCY}, Postgres, throttles off`);
+  console.log(`verifier alone:            ${fmt(verifierRun.perSecond)} checks/s`);
+  console.log(`end to end (submit→done):  ${fmt(endToEnd)} checks/s, ${fmt(seconds, 2)} s`);
+  console.log(`Postgres result rows:      ${status.done} rows, ${fmt(status.done / seconds)} rows/s`);
+  console.log(`ratio end-to-end/verifier: ${fmt(endToEnd / verifierRun.perSecond, 2)} (target >= 0.70)`);
+  console.log(`machine peak RSS:          ${fmt(machineRssMb)} MB (target < 200)`);
+} finally {
+  peers.stop();
+  await nats.stop();
+  await db.drop();
+}
