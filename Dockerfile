@@ -1,14 +1,35 @@
-# The machine process (emailcheck machine). Node 20, TypeScript run through tsx: no build step.
-FROM node:20-bookworm-slim
+# The machine process (`emailcheck machine`): Node 20, TypeScript run through tsx at run time,
+# so there is no build step, and tsx is a runtime dependency. Built by `fly deploy` (fly.toml).
+
+# Dependencies, production only. scripts/ comes first: the postinstall (scripts/patch-postgres.mjs)
+# patches a postgres.js crash on dropped connections and must run inside `npm ci`.
+FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+COPY scripts ./scripts
+# npm ci refuses a lockfile that lacks other platforms' optional packages (a registry that serves one
+# platform writes such lockfiles, see .ci/run); npm install then installs the lockfile's versions.
+RUN (npm ci --omit=dev --no-audit --no-fund || npm install --omit=dev --no-audit --no-fund) \
+ && npm cache clean --force
+
+# Runtime: the dependencies plus the sources the machine loads, owned by root and run as `node`.
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production \
+    HTTP_PORT=9464
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
 COPY bin ./bin
 COPY shared ./shared
 COPY machines ./machines
 COPY drizzle ./drizzle
 USER node
+# Only /healthz and /metrics listen; SMTP is outbound. Nothing here is meant for the internet.
 EXPOSE 9464
+# SIGTERM drains: stop pulling, finish or hand back in-flight checks (SHUTDOWN_GRACE_MS), flush writes.
 STOPSIGNAL SIGTERM
+# Docker and Compose use this; Fly ignores it and uses [checks] in fly.toml.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.HTTP_PORT || 9464) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "bin/emailcheck.js", "machine"]

@@ -1,0 +1,101 @@
+/**
+ * @module test/deploy-files
+ * fly.toml and the Dockerfile agree with the code they deploy: the command, the health port,
+ * a kill timeout that covers the drain, and image contents that exist. No docker or flyctl
+ * here, so this is what can be checked without them.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { machineEnv, readEnv } from '../shared/config.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const read = (f: string) => readFileSync(join(ROOT, f), 'utf8');
+const flyToml = read('fly.toml');
+const dockerfile = read('Dockerfile');
+
+/** The `key = value` lines of one TOML table (`[name]` or `[[name]]`, or '' for the top level); comments dropped. */
+function tomlTable(text: string, name: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  let current = '';
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/\s+#.*$/, '').trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const header = /^\[\[?\s*([^\]]+?)\s*\]\]?$/.exec(line);
+    if (header) {
+      current = header[1]!;
+      continue;
+    }
+    const kv = /^([A-Za-z0-9_.-]+)\s*=\s*(.+)$/.exec(line);
+    if (kv && current === name) out[kv[1]!] = kv[2]!.replace(/^"(.*)"$/, '$1');
+  }
+  return out;
+}
+
+describe('fly.toml', () => {
+  const top = tomlTable(flyToml, '');
+  const env = tomlTable(flyToml, 'env');
+  // What a machine started with fly.toml's [env] actually reads.
+  const machine = readEnv(machineEnv, env);
+
+  it('runs `emailcheck machine` in the machine process group, as the Dockerfile does', () => {
+    expect(tomlTable(flyToml, 'processes').machine).toBe('node bin/emailcheck.js machine');
+    expect(dockerfile).toMatch(/^CMD \["node", "bin\/emailcheck\.js", "machine"\]$/m);
+    expect(existsSync(join(ROOT, 'bin', 'emailcheck.js'))).toBe(true);
+  });
+
+  it('stops with SIGTERM and waits longer than the drain', () => {
+    expect(top.kill_signal).toBe('SIGTERM');
+    const killTimeoutS = Number(top.kill_timeout);
+    expect(killTimeoutS).toBeLessThanOrEqual(300); // Fly's maximum
+    // The drain gives in-flight checks SHUTDOWN_GRACE_MS, then flushes writes and closes: leave 10 s for that.
+    expect(killTimeoutS * 1000).toBeGreaterThanOrEqual(machine.SHUTDOWN_GRACE_MS + 10_000);
+  });
+
+  it('health check and metrics read the port the machine serves them on', () => {
+    expect(machine.HTTP_PORT).toBeGreaterThan(0);
+    expect(tomlTable(flyToml, 'checks.healthz')).toMatchObject({ type: 'http', port: String(machine.HTTP_PORT), path: '/healthz' });
+    expect(tomlTable(flyToml, 'metrics')).toMatchObject({ port: String(machine.HTTP_PORT), path: '/metrics' });
+    expect(dockerfile).toMatch(new RegExp(`^EXPOSE ${machine.HTTP_PORT}$`, 'm'));
+  });
+
+  it('publishes no service to the internet and keeps secrets out of [env]', () => {
+    expect(flyToml).not.toMatch(/^\s*\[http_service\]|^\s*\[\[services\]\]/m);
+    for (const secret of ['NATS_URL', 'DATABASE_URL', 'MACHINE_TOKEN', 'EDGE_URL', 'EGRESS_IP', 'PROXY_URL']) expect(env).not.toHaveProperty(secret);
+  });
+});
+
+describe('Dockerfile', () => {
+  const copies = [...dockerfile.matchAll(/^COPY (?!--from)(.+)$/gm)].map((m) => m[1]!.trim().split(/\s+/).slice(0, -1)).flat();
+  const ignored = read('.dockerignore')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+
+  it('copies only paths that exist and that .dockerignore lets into the build context', () => {
+    expect(copies.length).toBeGreaterThan(0);
+    for (const path of copies) {
+      expect(existsSync(join(ROOT, path)), path).toBe(true);
+      expect(ignored, path).not.toContain(path);
+    }
+  });
+
+  it('copies scripts/ before npm ci, so the postinstall patch runs in the image', () => {
+    const scripts = dockerfile.indexOf('COPY scripts');
+    expect(scripts).toBeGreaterThan(-1);
+    const install = dockerfile.search(/^RUN .*npm (ci|install)/m);
+    expect(install).toBeGreaterThan(-1);
+    expect(scripts).toBeLessThan(install);
+  });
+
+  it('ships every folder the machine imports at run time, and tsx as a runtime dependency', () => {
+    for (const dir of ['bin', 'shared', 'machines', 'drizzle']) expect(copies).toContain(dir);
+    const pkg = JSON.parse(read('package.json')) as { dependencies: Record<string, string> };
+    expect(pkg.dependencies).toHaveProperty('tsx');
+  });
+
+  it('runs as a non-root user and stops with SIGTERM', () => {
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^STOPSIGNAL SIGTERM$/m);
+  });
+});
