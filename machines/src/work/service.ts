@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { CheckGetRequest, JobResultsRequest, JobStatusRequest, type ServiceError } from '../../../shared/messages.ts';
 import { SERVICE } from '../../../shared/subjects.ts';
+import { fitResultsPage } from './page-fit.ts';
 import { getCheckResult, getJobResults, getJobStatus, StoreError, type Store } from '../store/index.ts';
 
 const errorBody = (code: string, message: string): ServiceError => ({ error: { code, message } });
@@ -48,7 +49,15 @@ function endpoint<S extends z.ZodType>(schema: S, run: (req: z.infer<S>) => Prom
         body = errorBody('internal', 'the machine could not answer');
       }
     }
-    msg.respond(JSON.stringify(body));
+    // A reply over the server's max_payload throws (a results page of ~750 items is 1 MiB):
+    // answer an error rather than let the rejection take the machine down.
+    const reply = JSON.stringify(body);
+    try {
+      msg.respond(reply);
+    } catch (e) {
+      log.error({ err: (e as Error).message, bytes: reply.length }, 'service reply not sent');
+      msg.respond(JSON.stringify(errorBody('too_large', 'the answer is larger than NATS allows; ask for a smaller page (limit)')));
+    }
   };
 }
 
@@ -66,7 +75,11 @@ export async function startService(nc: NatsConnection, store: Store, opts: { ver
   });
   svc.addEndpoint('job-results', {
     subject: SERVICE.endpoints.jobResults,
-    handler: endpoint(JobResultsRequest, (r) => getJobResults(store, r), log),
+    handler: endpoint(JobResultsRequest, async (r) => {
+      const page = await getJobResults(store, r);
+      // Leave room for headers under the server's max_payload.
+      return page && fitResultsPage(page, (nc.info?.max_payload ?? 1024 * 1024) - 8 * 1024);
+    }, log),
   });
   svc.addEndpoint('check-get', {
     subject: SERVICE.endpoints.checkGet,
