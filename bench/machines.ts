@@ -11,6 +11,7 @@ import type { JobStatus } from '../shared/messages.ts';
 import { jobChunkMsgId, SERVICE, SUBJECTS } from '../shared/subjects.ts';
 import { verify, verifyOptionsFromEnv } from '../machines/src/verify/index.ts';
 import { startMachineProcess } from '../test/support/machine-process.ts';
+import { THROTTLE_PROVIDER_RATES_OFF } from '../test/support/machine-fixture.ts';
 import { startNatsServer } from '../test/support/nats-server.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
 import { fmt, runAtConcurrency } from './measure.ts';
@@ -44,6 +45,12 @@ try {
     DATABASE_URL: db.url,
     CONCURRENCY: String(CONCURRENCY),
     MACHINE_ID: 'bench',
+    // Throttles off: this measures the machine path, not the limiters (bench:throttle does).
+    EGRESS_IP: '127.0.0.1',
+    THROTTLE_IP_RATE: '0',
+    THROTTLE_IP_DAILY: '0',
+    THROTTLE_PROVIDER_RATES: THROTTLE_PROVIDER_RATES_OFF,
+    BREAKER_COOLDOWN: '0',
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
   });
   const nc = await connect({ servers: nats.url });

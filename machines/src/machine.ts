@@ -7,9 +7,10 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 import { CONSUMERS } from '../../shared/subjects.ts';
-import type { MachineEnv } from '../../shared/config.ts';
+import type { MachineEnv, ThrottleEnv } from '../../shared/config.ts';
 import type { CheckResult } from '../../shared/result.ts';
 import { connectNats, ensureTopology, startHeartbeat } from './nats/index.ts';
+import { createThrottle, resolveEgressIp, throttlesOff } from './throttle/index.ts';
 import { createResultWriter, markWebhookDelivered, openDatabase, type FinishedJob } from './store/index.ts';
 import { verify, type VerifyOptions } from './verify/index.ts';
 import { handleBulkItem, handleSingleCheck, type CheckHandlerDeps } from './work/check-handler.ts';
@@ -25,6 +26,7 @@ export const VERSION: string = JSON.parse(readFileSync(new URL('../../package.js
 export interface MachineConfig {
   machine: MachineEnv;
   verify: VerifyOptions;
+  throttle: ThrottleEnv;
   log?: Logger;
   /** Replaces the verifier (tests that count calls); defaults to `verify`. */
   verifyFn?: (email: string, options: VerifyOptions) => Promise<CheckResult>;
@@ -45,12 +47,38 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
   const metrics = createMetrics(id);
   let stopping = false;
 
+  // Before anything else: the throttles key on it, and no SMTP may start without it.
+  const egressIp = await resolveEgressIp({
+    egressIp: cfg.verify.egressIp,
+    edgeUrl: cfg.throttle.EDGE_URL,
+    machineToken: cfg.throttle.MACHINE_TOKEN,
+    log,
+  });
+
   const store = await openDatabase({ databaseUrl: m.DATABASE_URL, pgliteDir: m.PGLITE_DIR });
   const { nc } = await connectNats(m.NATS_URL, `emailcheck-machine-${id}`);
   // JetStream never stops redelivering (max_deliver -1): the handler stores the final
   // outcome itself at MAX_DELIVER, so a crash during the last delivery loses nothing.
   const topo = await ensureTopology(nc, { maxDeliver: -1, ackWaitMs: m.ACK_WAIT_MS });
   const service = await startService(nc, store, { version: VERSION, machineId: id, log });
+
+  let natsUp = true;
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect') natsUp = false;
+      else if (s.type === 'reconnect') natsUp = true;
+    }
+  })();
+  const throttle = throttlesOff(cfg.throttle)
+    ? null
+    : createThrottle({
+        kv: topo.kv.throttle,
+        egressIp,
+        env: cfg.throttle,
+        connected: () => natsUp && !nc.isClosed(),
+        log,
+        events: { onWait: (ms, missed) => metrics.throttleWait(ms, missed), onBreakerOpened: (g) => metrics.breakerOpened(g) },
+      });
 
   const sendWebhook = async (job: FinishedJob) => {
     if (!job.webhook) return;
@@ -73,7 +101,8 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
   const verifyFn = cfg.verifyFn ?? verify;
   const deps: CheckHandlerDeps = {
     nc,
-    verify: (email) => verifyFn(email, cfg.verify),
+    verify: (email, beforeSmtp) => verifyFn(email, { ...cfg.verify, egressIp, beforeSmtp }),
+    throttle,
     writer,
     retry: { maxDeliver: m.MAX_DELIVER, baseDelayMs: m.RETRY_DELAY_MS },
     ackWaitMs: m.ACK_WAIT_MS,
@@ -82,6 +111,10 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
     onResult: (r, kind) => metrics.result(r, kind),
     onRetry: (r) => metrics.retry(r),
     onDbError: () => metrics.dbError(),
+    onHold: (hold) => {
+      metrics.throttleHold(hold.reason);
+      (hold.reason === 'throttle_unavailable' ? log.warn : log.debug).call(log, { reason: hold.reason, delayMs: Math.round(hold.delayMs) }, hold.message);
+    },
   };
 
   const consumer = (c: { stream: string; name: string }) => topo.js.consumers.get(c.stream, c.name);
@@ -109,7 +142,7 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
   const startedAt = new Date().toISOString();
   const heartbeat = startHeartbeat(
     topo.kv.machines,
-    () => ({ machineId: id, egressIp: cfg.verify.egressIp ?? null, inFlight: checks.inFlight(), version: VERSION, startedAt }),
+    () => ({ machineId: id, egressIp, inFlight: checks.inFlight(), version: VERSION, startedAt }),
     5000,
     { onError: (err) => log.warn({ err: (err as Error).message }, 'heartbeat failed') },
   );
@@ -119,7 +152,7 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
       ? await startHealthServer(m.HTTP_PORT, metrics.registry, async () => ({ nats: !nc.isClosed(), database: await store.ping() }))
       : null;
 
-  log.info({ version: VERSION, concurrency: m.CONCURRENCY, db: store.kind, healthPort: health?.port }, 'machine started');
+  log.info({ version: VERSION, concurrency: m.CONCURRENCY, egressIp, throttles: throttle ? 'on' : 'off', db: store.kind, healthPort: health?.port }, 'machine started');
 
   return {
     id,

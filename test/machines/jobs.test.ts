@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createInbox, headers } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { machineEnv, readEnv } from '../../shared/config.ts';
+import { machineEnv, readEnv, throttleEnv } from '../../shared/config.ts';
 import type { JobResultsPage, JobStatus } from '../../shared/messages.ts';
 import type { CheckResult } from '../../shared/result.ts';
 import { bulkItemMsgId, HEADERS, SERVICE, SUBJECTS } from '../../shared/subjects.ts';
@@ -12,7 +12,7 @@ import { startMachineProcess } from '../support/machine-process.ts';
 import { createTcpRelay } from '../support/postgres.ts';
 
 const inProcess = (env: Record<string, string>): Promise<Machine> =>
-  startMachine({ machine: readEnv(machineEnv, env), verify: verifyOptionsFromEnv(env) });
+  startMachine({ machine: readEnv(machineEnv, env), verify: verifyOptionsFromEnv(env), throttle: readEnv(throttleEnv, env) });
 
 /** 1,000 addresses whose verdicts the fixture's MTA decides: 400 safe, 200 risky, 400 invalid. */
 function thousandAddresses(tag: string): string[] {

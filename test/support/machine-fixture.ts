@@ -8,6 +8,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { readEnv, throttleEnv } from '../../shared/config.ts';
 import { jobChunks } from '../../shared/jobs.ts';
 import type { JobStatus, Webhook } from '../../shared/messages.ts';
 import { jobChunkMsgId, SERVICE, SUBJECTS } from '../../shared/subjects.ts';
@@ -17,6 +18,9 @@ import { createTestDatabase } from './postgres.ts';
 import { startSmtpSink } from './smtp-sink.ts';
 
 export const DOMAINS = ['ok.test', 'catchall.test'] as const;
+
+/** THROTTLE_PROVIDER_RATES that removes every default provider rate. */
+export const THROTTLE_PROVIDER_RATES_OFF = Object.keys(readEnv(throttleEnv, {}).THROTTLE_PROVIDER_RATES).map((g) => `${g}=0`).join(',');
 
 /**
  * Recipients decide the answer, with the texts real MTAs send:
@@ -87,6 +91,12 @@ export async function startFixture(opts: { rcptDelayMs?: number } = {}) {
     RETRY_DELAY_MS: '200',
     ACK_WAIT_MS: '5000',
     SHUTDOWN_GRACE_MS: '3000',
+    // The throttles have their own tests (throttle.test.ts); elsewhere they would only slow things down.
+    EGRESS_IP: '127.0.0.1',
+    THROTTLE_IP_RATE: '0',
+    THROTTLE_IP_DAILY: '0',
+    THROTTLE_PROVIDER_RATES: THROTTLE_PROVIDER_RATES_OFF,
+    BREAKER_COOLDOWN: '0',
     ...extra,
   });
 

@@ -9,14 +9,18 @@ export interface SmtpSink {
   port: number;
   sessions: number;
   rcpts: number;
+  /** Date.now() of each accepted connection, in order (throttle tests measure spacing). */
+  sessionTimes: number[];
   close(): Promise<void>;
 }
 
 /** `rcptReply` gets the address inside RCPT TO:<...> and returns the whole reply line(s), CRLF-terminated. */
-export async function startSmtpSink(opts: { host?: string; rcptReply?: (rcpt: string) => string; rcptDelayMs?: number } = {}): Promise<SmtpSink> {
+export async function startSmtpSink(opts: { host?: string; port?: number; rcptReply?: (rcpt: string) => string; rcptDelayMs?: number } = {}): Promise<SmtpSink> {
   const stats = { sessions: 0, rcpts: 0 };
+  const sessionTimes: number[] = [];
   const server: Server = createServer((socket) => {
     stats.sessions++;
+    sessionTimes.push(Date.now());
     socket.setNoDelay(true);
     socket.write('220 sink.test ESMTP ready\r\n');
     let buffer = '';
@@ -47,7 +51,7 @@ export async function startSmtpSink(opts: { host?: string; rcptReply?: (rcpt: st
     });
     socket.on('error', () => socket.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(0, opts.host ?? '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
     get sessions() {
@@ -56,6 +60,7 @@ export async function startSmtpSink(opts: { host?: string; rcptReply?: (rcpt: st
     get rcpts() {
       return stats.rcpts;
     },
+    sessionTimes,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

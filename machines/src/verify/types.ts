@@ -3,7 +3,7 @@
  * The contracts between the verifier's stages. Each stage has a pure core and a
  * thin I/O edge; these types are what flows between them.
  */
-import type { SmtpReply } from '../../../shared/result.ts';
+import type { Reason, SmtpReply } from '../../../shared/result.ts';
 
 export interface VerifyOptions {
   /** Resolvers (`host:port`) used for every lookup of the check; never getaddrinfo. */
@@ -25,8 +25,12 @@ export interface VerifyOptions {
   egressIp?: string;
   /** Remembers definitive MX answers per domain (see mx-cache.ts); absent: every check asks DNS. */
   mxCache?: import('./mx-cache.ts').MxCache;
-  /** Awaited before each SMTP session opens (throttles hook in here). Throwing aborts the SMTP stage. */
-  beforeSmtp?: (session: { mxHost: string; provider: string | null }) => Promise<void>;
+  /**
+   * Awaited before each SMTP session opens (throttles hook in here). Throwing aborts the
+   * check; resolving `{ skip: reason }` ends it without SMTP, as `reason` (e.g. our IP is
+   * known to be blocked by this provider).
+   */
+  beforeSmtp?: (session: { mxHost: string; provider: string | null }) => Promise<void | { skip: Reason }>;
   signal?: AbortSignal;
 }
 

@@ -4,7 +4,7 @@
  * NATS, Postgres or HTTP; the CLI, the machines and the tests all call this.
  */
 import { randomBytes } from 'node:crypto';
-import type { CheckResult, MiscResult, SmtpReply } from '../../../shared/result.ts';
+import type { CheckResult, MiscResult, Reason, SmtpReply } from '../../../shared/result.ts';
 import { checkSyntax } from '../../../shared/syntax.ts';
 import { miscChecks } from '../../../shared/misc.ts';
 import { isPublicAddress } from './address-ranges.ts';
@@ -89,6 +89,8 @@ export async function verify(email: string, options: VerifyOptions): Promise<Che
   }
 
   const probe = options.catchAllProbe && provider?.catchAllProbe !== false ? `${randomLocalPart()}@${domain}` : null;
+  let skipped: Reason | null = null;
+  const beforeSmtp = options.beforeSmtp;
   const outcome = await runSmtpSession({
     hosts: mx.hosts.slice(0, options.maxMxHosts),
     port: options.smtpPort,
@@ -100,10 +102,22 @@ export async function verify(email: string, options: VerifyOptions): Promise<Che
     deadline,
     proxyUrl: options.proxyUrl,
     signal,
-    beforeConnect: options.beforeSmtp
-      ? (host) => options.beforeSmtp!({ mxHost: host.exchange, provider: provider?.id ?? null })
+    beforeConnect: beforeSmtp
+      ? async (host) => {
+          const gate = await beforeSmtp({ mxHost: host.exchange, provider: provider?.id ?? null });
+          if (gate) {
+            skipped = gate.skip;
+            throw new SmtpSkipped();
+          }
+        }
       : undefined,
+  }).catch((err: unknown) => {
+    if (err instanceof SmtpSkipped) return null;
+    throw err;
   });
+  if (!outcome) {
+    return { ...base, ...verdictOf(skipped ?? 'smtp_unreachable'), mx: mxBlock, misc, smtp: NO_SMTP, debug: debug(null, provider?.id ?? null, []) };
+  }
   const fromSmtp = smtpVerdict(outcome, provider);
   const verdict = applyMisc(fromSmtp, misc);
   return {
@@ -115,6 +129,9 @@ export async function verify(email: string, options: VerifyOptions): Promise<Che
     debug: debug(outcome.mxHost, provider?.id ?? null, outcome.replies),
   };
 }
+
+/** The beforeSmtp hook said not to talk to this host: the session stops before connecting. */
+class SmtpSkipped extends Error {}
 
 async function cachedLookupMx(domain: string, options: VerifyOptions, signal: AbortSignal): Promise<MxLookup> {
   const hit = options.mxCache?.get(domain);

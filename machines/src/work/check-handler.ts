@@ -12,12 +12,16 @@ import { BulkItemMessage, SingleCheckMessage } from '../../../shared/messages.ts
 import type { CheckResult } from '../../../shared/result.ts';
 import { bulkItemMsgId, HEADERS } from '../../../shared/subjects.ts';
 import type { ResultRow, ResultWriter, WriteOutcome } from '../store/index.ts';
+import { ThrottleHold, type CheckGate, type Throttle } from '../throttle/index.ts';
 import { messageBody } from './message-body.ts';
 import { decideRetry, type RetryPolicy } from './retry-policy.ts';
 
 export interface CheckHandlerDeps {
   nc: NatsConnection;
-  verify: (email: string) => Promise<CheckResult>;
+  /** `beforeSmtp`: the throttles' gate for this check (absent when throttles are off). */
+  verify: (email: string, beforeSmtp?: CheckGate['beforeSmtp']) => Promise<CheckResult>;
+  /** Null when every limit is off. */
+  throttle?: Throttle | null;
   writer: ResultWriter;
   retry: RetryPolicy;
   ackWaitMs: number;
@@ -27,6 +31,30 @@ export interface CheckHandlerDeps {
   onResult?: (result: CheckResult, kind: 'single' | 'bulk') => void;
   onRetry?: (result: CheckResult, delayMs: number) => void;
   onDbError?: (err: unknown) => void;
+  /** A check held back by the throttles (handed back with nak(delayMs)). */
+  onHold?: (hold: ThrottleHold) => void;
+}
+
+/**
+ * Verifies behind the throttles. A hold (no slot soon, breaker open, throttle state
+ * unreachable) hands the message back with nak(delay) and returns null: no SMTP ran, and
+ * a hold never ends a message (JetStream redelivers it without limit; only an outcome
+ * counts towards MAX_DELIVER's final store), except an open breaker at the last delivery,
+ * which the gate turns into `blocked_by_policy`.
+ */
+async function verifyGated(msg: JsMsg, email: string, deps: CheckHandlerDeps): Promise<CheckResult | null> {
+  const gate = deps.throttle?.gate({ lastDelivery: msg.info.deliveryCount >= deps.retry.maxDeliver });
+  try {
+    const result = await keepingAlive(msg, deps.ackWaitMs, () => deps.verify(email, gate?.beforeSmtp));
+    await gate?.after(result);
+    return result;
+  } catch (err) {
+    if (!(err instanceof ThrottleHold)) throw err;
+    deps.onHold?.(err);
+    // Spread the returns so held messages do not all come back in the same instant.
+    msg.nak(Math.round(err.delayMs * (1 + Math.random() * 0.1)) + 10);
+    return null;
+  }
 }
 
 /** Keeps a JetStream message from being redelivered while `work` runs longer than ack_wait. */
@@ -83,8 +111,9 @@ export async function handleSingleCheck(msg: JsMsg, deps: CheckHandlerDeps, veri
     msg.term('malformed');
     return;
   }
-  const result = await keepingAlive(msg, deps.ackWaitMs, () => deps.verify(body.email));
+  const result = await verifyGated(msg, body.email, deps);
   verified();
+  if (!result) return;
   const row: ResultRow = { id: body.id, tenantId: body.tenantId, email: body.email, result };
   if (!(await finish(msg, row, 'single', deps))) return;
   const replyTo = msg.headers?.get(HEADERS.replyTo);
@@ -100,8 +129,9 @@ export async function handleBulkItem(msg: JsMsg, deps: CheckHandlerDeps, verifie
     msg.term('malformed');
     return;
   }
-  const result = await keepingAlive(msg, deps.ackWaitMs, () => deps.verify(body.email));
+  const result = await verifyGated(msg, body.email, deps);
   verified();
+  if (!result) return;
   const row: ResultRow = { id: bulkItemMsgId(body.jobId, body.index), tenantId: body.tenantId, jobId: body.jobId, itemIndex: body.index, email: body.email, result };
   if (!(await finish(msg, row, 'bulk', deps))) return;
   msg.ack();
