@@ -5,7 +5,10 @@
  */
 import { runCheck } from './check.ts';
 import { InputError } from './input.ts';
+import { runDev } from './dev.ts';
+import { runKeys } from './keys.ts';
 import { runMachine } from './machine.ts';
+import { runPlan } from './plan.ts';
 import { USAGE, UsageError } from './usage.ts';
 
 export async function main(argv: string[]): Promise<number> {
@@ -17,6 +20,12 @@ export async function main(argv: string[]): Promise<number> {
         return await runCheck(rest, { env: process.env, stdout: out, stderr: process.stderr });
       case 'machine':
         return await runMachine(rest);
+      case 'plan':
+        return runPlan(rest, { env: process.env, stdout: out });
+      case 'keys':
+        return await runKeys(rest, { env: process.env, stdout: out, stderr: (s) => void process.stderr.write(s) });
+      case 'dev':
+        return await runDev(rest);
       case 'help':
       case '--help':
       case '-h':

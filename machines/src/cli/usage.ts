@@ -14,6 +14,15 @@ Usage:
                    [--smtp-timeout SECONDS] [--from-email ADDR] [--hello-name NAME]
                    [--proxy socks5://[user:pass@]host:port] [--allow-private-mx]
   emailcheck machine      run one machine process (JetStream consumers; settings from env)
+  emailcheck plan --per-month N [--per-ip-day 10000] [--per-ip-minute 60] [--headroom 0.8]
+                  [--regions fra,iad] [--machines-per-ip K] [--concurrency N]
+                  [--check-seconds 5] [--app NAME] [--json]
+                          egress IPs and machines for a monthly volume, and the Fly.io commands
+  emailcheck dev          the whole stack on 127.0.0.1 (nats-server, a machine, the Worker
+                          under wrangler dev); what "npm start" runs
+  emailcheck keys create --tenant T --name N [--rate-per-minute N] [--daily-quota N]
+                          [--local] [--json]
+  emailcheck keys disable KEY|SHA256 [--local]
   emailcheck help
 
 Exit codes: 0 every address was checked (whatever the verdicts), 1 a check failed
