@@ -52,11 +52,12 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
     egressIp: cfg.verify.egressIp,
     edgeUrl: cfg.throttle.EDGE_URL,
     machineToken: cfg.throttle.MACHINE_TOKEN,
+    proxyUrl: cfg.verify.proxyUrl,
     log,
   });
 
   const store = await openDatabase({ databaseUrl: m.DATABASE_URL, pgliteDir: m.PGLITE_DIR });
-  const { nc } = await connectNats(m.NATS_URL, `emailcheck-machine-${id}`);
+  const { nc } = await connectNats(m.NATS_URL, `emailcheck-machine-${id}`, { token: m.NATS_TOKEN, user: m.NATS_USER, pass: m.NATS_PASS });
   // JetStream never stops redelivering (max_deliver -1): the handler stores the final
   // outcome itself at MAX_DELIVER, so a crash during the last delivery loses nothing.
   const topo = await ensureTopology(nc, { maxDeliver: -1, ackWaitMs: m.ACK_WAIT_MS });

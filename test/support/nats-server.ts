@@ -36,6 +36,8 @@ export interface NatsServerOptions {
   binary?: string;
   /** How long to wait for the server to be ready. Default 10 s. */
   readyTimeoutMs?: number;
+  /** Require this token from clients (the `authorization` block). */
+  token?: string;
 }
 
 const DEFAULT_BINARY = '/usr/sbin/nats-server';
@@ -109,6 +111,7 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
         `  max_memory_store: 256MB`,
         `  max_file_store: 2GB`,
         `}`,
+        ...(opts.token ? [`authorization { token: ${JSON.stringify(opts.token)} }`] : []),
         ...(opts.websocket ? [`websocket {`, `  listen: "127.0.0.1:${ports.ws}"`, `  no_tls: true`, `}`] : []),
         '',
       ].join('\n'),

@@ -114,3 +114,14 @@ describe('the test NATS server', () => {
     expect(out).toBe('pong:hello');
   });
 });
+
+describe('connectNats with credentials', () => {
+  it('logs in with a token the server requires, and is refused without it', async () => {
+    const s = await startNatsServer({ token: 's3cret-token' });
+    cleanups.push(() => s.stop());
+    await expect(connectNats(s.url, 'no-token')).rejects.toThrow(/authoriz/i);
+    const h = await connectNats(s.url, 'with-token', { token: 's3cret-token' });
+    cleanups.push(() => h.nc.close());
+    expect((await h.jsm.getAccountInfo()).streams).toBeGreaterThanOrEqual(0);
+  });
+});

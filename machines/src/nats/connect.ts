@@ -19,6 +19,10 @@ export interface ConnectNatsOptions {
   waitOnFirstConnect?: boolean;
   /** Timeout of JetStream API calls and publish acks. Default 5000 ms. */
   jsTimeoutMs?: number;
+  /** Credentials when the server wants them (NATS_TOKEN, or NATS_USER + NATS_PASS). */
+  token?: string;
+  user?: string;
+  pass?: string;
 }
 
 /** `url` may list several servers, comma-separated (as `NATS_URL` does). */
@@ -44,6 +48,8 @@ export async function connectNats(url: string, name: string, opts: ConnectNatsOp
     maxReconnectAttempts: -1,
     reconnectTimeWait: opts.reconnectTimeWaitMs ?? 1000,
     waitOnFirstConnect: opts.waitOnFirstConnect ?? false,
+    ...(opts.token ? { token: opts.token } : {}),
+    ...(opts.user ? { user: opts.user, pass: opts.pass ?? '' } : {}),
   });
   try {
     const timeout = opts.jsTimeoutMs ?? 5000;

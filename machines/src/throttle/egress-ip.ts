@@ -13,6 +13,8 @@ export interface EgressIpOptions {
   egressIp?: string;
   edgeUrl?: string;
   machineToken?: string;
+  /** SMTP through a SOCKS5 proxy leaves from the proxy's address, which whoami cannot see. */
+  proxyUrl?: string;
   log: Logger;
   /** Stops the retries (machine shutting down). */
   signal?: AbortSignal;
@@ -54,6 +56,9 @@ export async function resolveEgressIp(opts: EgressIpOptions): Promise<string> {
     const ip = normalizeIp(opts.egressIp);
     if (!ip) throw new ConfigError(`EGRESS_IP must be an IPv4 or IPv6 address, got "${opts.egressIp}"`);
     return ip;
+  }
+  if (opts.proxyUrl) {
+    throw new ConfigError("PROXY_URL is set: SMTP leaves from the proxy's address, so set EGRESS_IP to it (the edge would only see this machine's own address)");
   }
   if (!opts.edgeUrl) {
     throw new ConfigError('the egress IP is unknown: set EGRESS_IP, or EDGE_URL (and MACHINE_TOKEN) so the machine can ask the edge');
