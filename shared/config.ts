@@ -137,6 +137,9 @@ export type VerifierEnv = EnvValues<typeof verifierEnv>;
 /** Settings of a machine process (`emailcheck machine`), on top of the verifier's. */
 export const machineEnv = {
   NATS_URL: env.string('nats://127.0.0.1:4222', 'NATS server(s) with JetStream, comma-separated.'),
+  NATS_TOKEN: env.string(undefined, 'NATS auth token (secret), if the server wants one.'),
+  NATS_USER: env.string(undefined, 'NATS user name (secret), with NATS_PASS.'),
+  NATS_PASS: env.string(undefined, 'NATS password (secret), with NATS_USER.'),
   DATABASE_URL: env.string(undefined, 'Postgres URL (postgres.js). Unset: embedded PGlite in PGLITE_DIR.'),
   PGLITE_DIR: env.string('.data/pglite', 'Data folder of the embedded PGlite database when DATABASE_URL is unset (`memory://` keeps nothing).'),
   MACHINE_ID: env.string(undefined, 'Name of this machine in heartbeats and logs.', { defaultDoc: 'host name + pid', pattern: /^[A-Za-z0-9_-]{1,64}$/ }),
@@ -153,8 +156,97 @@ export const machineEnv = {
 
 export type MachineEnv = EnvValues<typeof machineEnv>;
 
+/** Settings of the edge Worker, from wrangler.toml `[vars]` and secrets (a plain record, read per isolate). */
+export const edgeEnv = {
+  NATS_URL: env.string('ws://127.0.0.1:4223', 'NATS WebSocket URL(s) the Worker connects to (`wss://` in production), comma-separated.', { pattern: /^wss?:\/\// }),
+  NATS_TOKEN: env.string(undefined, 'NATS auth token (secret), if the server wants one.'),
+  NATS_USER: env.string(undefined, 'NATS user name (secret), with NATS_PASS.'),
+  NATS_PASS: env.string(undefined, 'NATS password (secret), with NATS_USER.'),
+  NATS_CONNECT_TIMEOUT_MS: env.int(2500, 'How long the Worker tries to reach NATS before answering 503 `nats_unavailable`.', { min: 100, max: 30_000 }),
+  NATS_HUB_SHARDS: env.int(4, 'Durable Objects (each one NATS connection) that requests are spread over.', { min: 1, max: 64 }),
+  MACHINE_TOKEN: env.string(undefined, 'Secret bearer token machines use for `GET /v1/whoami`; unset: whoami answers 401.'),
+  CHECK_WAIT_MS: env.int(10_000, 'How long `POST /v1/check` waits for a machine before answering 202 with an id to poll.', { min: 0, max: 120_000 }),
+  CACHE_TTL_SAFE: env.int(604_800, 'Seconds a `safe` result stays in the KV cache (0: not cached; KV needs at least 60).', { min: 0 }),
+  CACHE_TTL_RISKY: env.int(259_200, 'Seconds a `risky` result stays in the KV cache (0: not cached).', { min: 0 }),
+  CACHE_TTL_INVALID: env.int(604_800, 'Seconds an `invalid` result stays in the KV cache (0: not cached). `unknown` is never cached.', { min: 0 }),
+  KEY_CACHE_SECONDS: env.int(30, 'Seconds a Worker isolate reuses an API key record read from KV (disabling a key takes effect within this, plus KV propagation).', { min: 0, max: 3600 }),
+  MAX_BULK_EMAILS: env.int(100_000, 'Most addresses in one bulk job (more: 413).', { min: 1 }),
+  MAX_BODY_BYTES: env.int(10_485_760, 'Largest request body accepted, in bytes (more: 413).', { min: 1024 }),
+} satisfies EnvSpec;
+
+export type EdgeEnv = EnvValues<typeof edgeEnv>;
+
+/** Settings of the local whole stack (`npm start` = `emailcheck dev`) and `emailcheck keys create --local`. */
+export const devEnv = {
+  PORT: env.int(8787, 'Port of the Worker under wrangler dev, on 127.0.0.1.', { min: 1, max: 65535 }),
+  DEV_API_KEY: env.string(undefined, 'API key the dev stack stores in its local KV and prints.', {
+    defaultDoc: 'generated once, kept in DEV_DATA_DIR',
+    pattern: /^[\x21-\x7e]{16,256}$/,
+  }),
+  DEV_DATA_DIR: env.string('.data/dev', 'Folder (from the working directory) of the dev stack\'s state, kept across runs: nats-server store, PGlite, the Worker\'s local KV and Durable Objects, the generated dev key.'),
+} satisfies EnvSpec;
+
+export type DevEnv = EnvValues<typeof devEnv>;
+
+/** A rate limit: `limit` events per `periodMs`. */
+export interface Rate {
+  limit: number;
+  periodMs: number;
+}
+
+const RATE_UNITS: Record<string, number> = { s: 1000, sec: 1000, min: 60_000, h: 3_600_000, hour: 3_600_000, d: 86_400_000, day: 86_400_000 };
+
+/** `60/min`, `20/s`, `500/h`, `1000/day`; `0` is no limit (null). */
+export function parseRate(raw: string, name: string): Rate | null {
+  const v = raw.trim();
+  if (v === '0') return null;
+  const m = /^(\d+)\s*\/\s*([a-z]+)$/.exec(v);
+  const periodMs = m ? RATE_UNITS[m[2]!] : undefined;
+  if (!m || periodMs === undefined) throw new ConfigError(`${name}: "${raw}" is not a rate such as 60/min, 20/s, 500/h or 0`);
+  const limit = Number(m[1]);
+  return limit === 0 ? null : { limit, periodMs };
+}
+
+/** `group=rate,...` entries merged over the defaults; `group=0` removes a default. */
+function providerRatesVar(defaults: string, description: string): EnvVar<Record<string, Rate>> {
+  const parse = (raw: string, name: string): Record<string, Rate> => {
+    const out: Record<string, Rate> = {};
+    for (const part of [defaults, raw].join(',').split(',')) {
+      if (!part.trim()) continue;
+      const m = /^\s*([a-z0-9][a-z0-9.-]*)\s*=\s*(.+)$/i.exec(part);
+      if (!m) throw new ConfigError(`${name}: "${part.trim()}" is not group=rate (e.g. gmail=30/min)`);
+      const rate = parseRate(m[2]!, `${name} (${m[1]})`);
+      if (rate) out[m[1]!.toLowerCase()] = rate;
+      else delete out[m[1]!.toLowerCase()];
+    }
+    return out;
+  };
+  return { kind: 'list', default: parse('', 'default'), defaultDoc: defaults, description, parse };
+}
+
+/** Throttles of a machine process: keyed by its egress IP and shared through the JetStream KV `throttle`. */
+export const throttleEnv = {
+  THROTTLE_IP_RATE: {
+    kind: 'string',
+    default: { limit: 60, periodMs: 60_000 },
+    defaultDoc: '60/min',
+    description: 'SMTP sessions per egress IP, evenly spaced (no bursts at window edges), shared by every machine on the IP: `N/s`, `N/min`, `N/h`; `0` turns it off.',
+    parse: parseRate,
+  } satisfies EnvVar<Rate | null>,
+  THROTTLE_IP_DAILY: env.int(10_000, 'SMTP sessions per egress IP per UTC day (the count lives in KV, so restarts keep it); 0 turns it off.', { min: 0 }),
+  THROTTLE_PROVIDER_RATES: providerRatesVar(
+    'gmail=30/min,microsoft-consumer=20/min,microsoft365=30/min,yahoo=20/min,icloud=20/min,gmx=20/min,yandex=20/min,mailru=20/min',
+    'SMTP sessions per egress IP per recipient provider (provider ids from rules.json; an MX domain such as `example.net` for others), comma-separated `group=rate`; entries replace the defaults one by one, `group=0` removes one.',
+  ),
+  THROTTLE_MAX_WAIT_MS: env.int(15_000, 'Longest a check waits in place for a throttle slot (it counts against CHECK_DEADLINE); a longer wait hands the message back with nak(delay).', { min: 0 }),
+  BREAKER_COOLDOWN: env.int(900, 'Seconds SMTP to a provider pauses on an egress IP after a policy rejection (blocklist, 5.7.x, rDNS); one probe is let through after it; 0 turns the breaker off.', { min: 0 }),
+  EDGE_URL: env.string(undefined, 'Base URL of the edge Worker; when EGRESS_IP is unset the machine asks `EDGE_URL/v1/whoami` for its egress IP at start.', { pattern: /^https?:\/\// }),
+  MACHINE_TOKEN: env.string(undefined, 'Bearer token for `GET /v1/whoami` (the same secret as the edge\'s MACHINE_TOKEN).'),
+} satisfies EnvSpec;
+export type ThrottleEnv = EnvValues<typeof throttleEnv>;
+
 /** All tables, for the README. */
-export const ENV_TABLES: Record<string, EnvSpec> = { verifier: verifierEnv, machine: machineEnv };
+export const ENV_TABLES: Record<string, EnvSpec> = { verifier: verifierEnv, machine: machineEnv, edge: edgeEnv, dev: devEnv, throttle: throttleEnv };
 
 export function renderEnvTable(spec: EnvSpec): string {
   const rows = Object.entries(spec).map(([name, v]) => {
