@@ -23,6 +23,21 @@ import { deliverWebhook } from './work/webhook.ts';
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
+/** How long each NATS step of the drain may take before it is given up. */
+const NATS_STOP_MS = 3000;
+
+/** True when `work` settled (either way) within `ms`. */
+async function settleWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
+  const done = work.then(() => true as const, () => true as const);
+  try {
+    return await Promise.race([done, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export interface MachineConfig {
   machine: MachineEnv;
   verify: VerifyOptions;
@@ -166,9 +181,10 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
       const [c] = await Promise.all([checks.stop(m.SHUTDOWN_GRACE_MS), jobs.stop(m.SHUTDOWN_GRACE_MS)]);
       if (c.unfinished > 0) log.warn({ unfinished: c.unfinished }, 'in-flight checks handed back');
       await writer.close().catch((err) => log.warn({ err: (err as Error).message }, 'final flush failed'));
-      await heartbeat.stop();
-      await service.stop().catch(() => undefined);
-      await nc.drain().catch(() => undefined);
+      // With NATS gone these would wait for a reconnect that may never come: bound them, then close.
+      await settleWithin(heartbeat.stop(), NATS_STOP_MS);
+      await settleWithin(service.stop(), NATS_STOP_MS);
+      if (!(await settleWithin(nc.drain(), NATS_STOP_MS))) await nc.close().catch(() => undefined);
       await health?.close();
       await store.close();
       log.info('stopped');

@@ -1,14 +1,10 @@
 /**
  * @module cli/main
  * The `emailcheck` command: dispatches sub-commands, turns usage and input errors
- * into one line on stderr and exit code 2 (never a stack trace).
+ * into one line on stderr and exit code 2 (never a stack trace). Sub-commands load
+ * lazily: `help` or `plan` should not pay for the verifier, NATS and Postgres modules.
  */
-import { runCheck } from './check.ts';
 import { InputError } from './input.ts';
-import { runDev } from './dev.ts';
-import { runKeys } from './keys.ts';
-import { runMachine } from './machine.ts';
-import { runPlan } from './plan.ts';
 import { USAGE, UsageError } from './usage.ts';
 
 export async function main(argv: string[]): Promise<number> {
@@ -17,15 +13,15 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'check':
-        return await runCheck(rest, { env: process.env, stdout: out, stderr: process.stderr });
+        return await (await import('./check.ts')).runCheck(rest, { env: process.env, stdout: out, stderr: process.stderr });
       case 'machine':
-        return await runMachine(rest);
+        return await (await import('./machine.ts')).runMachine(rest);
       case 'plan':
-        return runPlan(rest, { env: process.env, stdout: out });
+        return (await import('./plan.ts')).runPlan(rest, { env: process.env, stdout: out });
       case 'keys':
-        return await runKeys(rest, { env: process.env, stdout: out, stderr: (s) => void process.stderr.write(s) });
+        return await (await import('./keys.ts')).runKeys(rest, { env: process.env, stdout: out, stderr: (s) => void process.stderr.write(s) });
       case 'dev':
-        return await runDev(rest);
+        return await (await import('./dev.ts')).runDev(rest);
       case 'help':
       case '--help':
       case '-h':
