@@ -1,0 +1,36 @@
+/**
+ * @module bulk/publish
+ * Publishes a job's chunks to `jobs.submit.<jobId>`, each with Nats-Msg-Id `<jobId>:chunk:<i>`,
+ * a few at a time: JetStream drops a chunk it already holds, so a retried request never doubles a job.
+ */
+import { DEFAULT_CHUNK_SIZE, jobChunks } from '../../../shared/jobs.ts';
+import type { Webhook } from '../../../shared/messages.ts';
+import { jobChunkMsgId, SUBJECTS } from '../../../shared/subjects.ts';
+import type { HubClient } from '../nats/hub-client.ts';
+
+/** Chunk publishes in flight at once: enough to hide the round trip, few enough for the hub's connection. */
+const PUBLISH_WINDOW = 8;
+
+export interface PublishedJob {
+  chunks: number;
+  /** Chunks JetStream already had (a retry of the same job). */
+  duplicates: number;
+}
+
+export async function publishJob(
+  hub: Pick<HubClient, 'publishJetStream'>,
+  job: { jobId: string; tenantId: string; emails: readonly string[]; webhook?: Webhook; createdAt: string },
+): Promise<PublishedJob> {
+  const chunks = jobChunks(job, DEFAULT_CHUNK_SIZE);
+  let next = 0;
+  let duplicates = 0;
+  const worker = async () => {
+    while (next < chunks.length) {
+      const chunk = chunks[next++]!;
+      const ack = await hub.publishJetStream(SUBJECTS.jobSubmit(job.jobId), JSON.stringify(chunk), { msgId: jobChunkMsgId(job.jobId, chunk.chunkIndex) });
+      if (ack.duplicate) duplicates++;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PUBLISH_WINDOW, chunks.length) }, worker));
+  return { chunks: chunks.length, duplicates };
+}

@@ -1,0 +1,109 @@
+/**
+ * @module bulk/request
+ * The body of `POST /v1/bulk`: JSON `{ emails, webhook? }`, a CSV upload (text/csv), or a
+ * multipart/form-data form with the CSV in a file field (`file`, else the first file) and the
+ * optional webhook in `webhook_url` / `webhook_secret` fields. Everything is read through the
+ * byte limit first; what comes out is a list of entries for `jobAddresses`.
+ */
+import { z } from 'zod';
+import { Webhook } from '../../../shared/messages.ts';
+import { ApiError } from '../errors.ts';
+import { issuesText } from '../http/body.ts';
+import type { AddressEntry } from './addresses.ts';
+import { readBodyWithLimit } from './body.ts';
+import { csvAddresses } from './csv-addresses.ts';
+
+/** http or https only; the machines refuse private and loopback targets (ALLOW_PRIVATE_WEBHOOKS) when they dial. */
+export const BulkWebhook = Webhook.extend({
+  url: Webhook.shape.url
+    .refine((u) => /^https?:$/i.test(new URL(u).protocol), 'the webhook must be an http(s) URL')
+    .describe('Receives `POST { event: "job.finished", job_id, state, total, done, counts, created_at, finished_at }` once the job is done.'),
+  secret: Webhook.shape.secret.describe('Key of the `Emailcheck-Signature: sha256=<hex HMAC-SHA256 of the body>` header.'),
+});
+
+export const BulkJsonRequest = z.object({
+  emails: z.array(z.string()).describe('Addresses to check; duplicates (by normalized address) are checked once.'),
+  webhook: BulkWebhook.optional(),
+});
+export type BulkJsonRequest = z.infer<typeof BulkJsonRequest>;
+
+export interface BulkInput {
+  entries: Iterable<AddressEntry>;
+  webhook?: Webhook;
+}
+
+export const BULK_MEDIA_TYPES = ['application/json', 'text/csv', 'multipart/form-data'] as const;
+const CSV_TYPES = new Set(['text/csv', 'application/csv', 'text/plain']);
+
+// CSV is not fatal: a spreadsheet export in another charset still uploads; bytes that are not UTF-8
+// become U+FFFD, which syntax.ts reports as invalid for that row only. JSON must be UTF-8 (RFC 8259).
+const decode = (bytes: Uint8Array | ArrayBuffer): string => new TextDecoder('utf-8').decode(bytes);
+
+function decodeJson(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new ApiError(400, 'invalid_encoding', 'the request body is not valid UTF-8');
+  }
+}
+
+// Iterables rather than generators, so the entries can be read more than once.
+const csvEntries = (text: string): Iterable<AddressEntry> => ({
+  *[Symbol.iterator]() {
+    for (const { value, line } of csvAddresses(text)) yield { value, where: `line ${line}` };
+  },
+});
+
+const jsonEntries = (emails: string[]): Iterable<AddressEntry> => ({
+  *[Symbol.iterator]() {
+    for (let i = 0; i < emails.length; i++) yield { value: emails[i]!, where: `emails[${i}]` };
+  },
+});
+
+function parseJson(bytes: Uint8Array): BulkInput {
+  const text = decodeJson(bytes);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new ApiError(400, 'invalid_json', bytes.byteLength === 0 ? 'the body is empty; send { "emails": [...] }' : 'the body is not valid JSON');
+  }
+  const parsed = BulkJsonRequest.safeParse(body);
+  if (!parsed.success) throw new ApiError(400, 'invalid_request', issuesText(parsed.error));
+  return { entries: jsonEntries(parsed.data.emails), webhook: parsed.data.webhook };
+}
+
+async function parseMultipart(bytes: Uint8Array, contentType: string): Promise<BulkInput> {
+  let form: FormData;
+  try {
+    form = await new Response(bytes, { headers: { 'content-type': contentType } }).formData();
+  } catch {
+    throw new ApiError(400, 'invalid_multipart', 'the multipart/form-data body could not be read');
+  }
+  const named = form.get('file');
+  const file = named !== null && typeof named !== 'string' ? named : [...form.values()].find((v): v is File => typeof v !== 'string');
+  if (!file) throw new ApiError(400, 'missing_file', 'attach the CSV as a file field named "file"');
+  const url = form.get('webhook_url');
+  const secret = form.get('webhook_secret');
+  let webhook: Webhook | undefined;
+  if (url !== null || secret !== null) {
+    const parsed = BulkWebhook.safeParse({ url, secret });
+    if (!parsed.success) throw new ApiError(400, 'invalid_request', issuesText(parsed.error).replaceAll('url:', 'webhook_url:').replaceAll('secret:', 'webhook_secret:'));
+    webhook = parsed.data;
+  }
+  return { entries: csvEntries(decode(await file.arrayBuffer())), webhook };
+}
+
+/** Reads and parses the body by its Content-Type: 415 for other types, 413 past `maxBytes`, 400 when malformed. */
+export async function readBulkInput(request: Request, maxBytes: number): Promise<BulkInput> {
+  const contentType = request.headers.get('content-type') ?? '';
+  const media = contentType.split(';')[0]!.trim().toLowerCase();
+  const kind = media === 'application/json' || media.endsWith('+json') ? 'json' : CSV_TYPES.has(media) ? 'csv' : media === 'multipart/form-data' ? 'multipart' : null;
+  if (!kind) {
+    throw new ApiError(415, 'unsupported_media_type', `send application/json ({ "emails": [...] }), text/csv or multipart/form-data, not ${media || 'a body without Content-Type'}`);
+  }
+  const bytes = await readBodyWithLimit(request, maxBytes);
+  if (kind === 'json') return parseJson(bytes);
+  if (kind === 'csv') return { entries: csvEntries(decode(bytes)) };
+  return parseMultipart(bytes, contentType);
+}

@@ -1,0 +1,45 @@
+/**
+ * @module edge
+ * The Worker: Hono app plus the Durable Object classes wrangler binds (NatsHub, KeyLimiter).
+ * Unauthenticated: /v1/ping, /openapi.json, /docs. Machine token: /v1/whoami. Everything else
+ * under /v1 needs a tenant API key. Every error is `{ error: { code, message } }`.
+ */
+import { Hono } from 'hono';
+import { requireApiKey } from './auth/api-key.ts';
+import { edgeConfig, type AppEnv } from './env.ts';
+import { ApiError, toErrorResponse } from './errors.ts';
+import bulkRoutes from './routes/bulk.ts';
+import { checkRoutes } from './routes/check.ts';
+import { openApiRoutes } from './routes/openapi.ts';
+import { statusRoutes } from './routes/status.ts';
+import { whoamiRoutes } from './routes/whoami.ts';
+
+export { NatsHub } from './nats/hub.ts';
+export { KeyLimiter } from './auth/key-limiter.ts';
+
+const app = new Hono<AppEnv>();
+
+app.use('*', async (c, next) => {
+  c.set('config', edgeConfig(c.env));
+  await next();
+});
+
+// The benchmark's baseline: same Worker, same middleware stack up to here, no auth, no I/O.
+app.get('/v1/ping', (c) => c.json({ ok: true as const }));
+app.route('/', openApiRoutes);
+app.route('/v1/whoami', whoamiRoutes);
+
+// `/x/*` also matches `/x` itself: one registration per prefix, or the key is counted twice.
+app.use('/v1/check/*', requireApiKey);
+app.use('/v1/bulk/*', requireApiKey);
+app.use('/v1/status', requireApiKey);
+
+app.route('/v1/check', checkRoutes);
+app.route('/v1/bulk', bulkRoutes);
+app.route('/v1/status', statusRoutes);
+
+app.notFound((c) => toErrorResponse(new ApiError(404, 'not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
+app.onError((err) => toErrorResponse(err));
+
+export { app };
+export default app;

@@ -1,0 +1,78 @@
+/**
+ * @module nats/hub-client
+ * How routes reach NATS: a NatsHub stub for a shard, with its RPC failures turned into
+ * ApiErrors (503 `nats_unavailable` / `machines_unavailable`, 504 `machines_timeout`).
+ */
+import type { LiveMachine } from '../../../shared/heartbeat.ts';
+import type { SingleCheckMessage } from '../../../shared/messages.ts';
+import { edgeConfig, type Bindings } from '../env.ts';
+import { ApiError } from '../errors.ts';
+import { HUB_ERROR_CODES, type HubErrorCode, type NatsHub, type PublishOptions, type SingleCheckOutcome } from './hub.ts';
+
+const STATUS: Record<HubErrorCode, 503 | 504> = { nats_unavailable: 503, machines_unavailable: 503, machines_timeout: 504 };
+
+/** The HTTP error for whatever a hub call threw. */
+export function hubFailure(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  const text = err instanceof Error ? err.message : String(err);
+  const m = /^(\w+): ([\s\S]*)$/.exec(text);
+  const code = m?.[1] as HubErrorCode | undefined;
+  if (code && HUB_ERROR_CODES.includes(code)) return new ApiError(STATUS[code], code, m![2]!, { 'retry-after': '5' });
+  // The object itself failed (reset, overloaded): NATS is out of reach for this request.
+  return new ApiError(503, 'nats_unavailable', `the NATS hub failed: ${text}`, { 'retry-after': '5' });
+}
+
+/**
+ * A Durable Object reset by a deploy (or, under vitest, a reload) fails the call with `retryable`;
+ * every hub call is safe to repeat (reads, or publishes deduplicated by Nats-Msg-Id), so it is
+ * tried once more on a new stub, as Cloudflare advises.
+ */
+const retryable = (err: unknown): boolean => {
+  const e = err as { retryable?: boolean; overloaded?: boolean; message?: string } | null;
+  return !!e && !e.overloaded && (e.retryable === true || /invalidating this Durable Object|code was updated/i.test(e.message ?? ''));
+};
+
+async function call<T>(stub: () => HubStub, work: (hub: HubStub) => Promise<T>): Promise<T> {
+  try {
+    try {
+      return await work(stub());
+    } catch (err) {
+      if (!retryable(err)) throw err;
+      return await work(stub());
+    }
+  } catch (err) {
+    throw hubFailure(err);
+  }
+}
+
+type HubStub = DurableObjectStub<NatsHub>;
+
+export interface HubClient {
+  publishJetStream(subject: string, data: string, opts?: PublishOptions): Promise<{ seq: number; duplicate: boolean }>;
+  request(subject: string, data: string, timeoutMs: number): Promise<string>;
+  checkSingle(msg: SingleCheckMessage, waitMs: number): Promise<SingleCheckOutcome>;
+  machines(): Promise<LiveMachine[]>;
+}
+
+/**
+ * A client on one hub shard. `shardKey` picks the shard (same key, same connection); without it a
+ * random shard spreads the load.
+ */
+export function hubClient(env: Bindings, shardKey?: string): HubClient {
+  const shards = edgeConfig(env).NATS_HUB_SHARDS;
+  const shard = shardKey === undefined ? Math.floor(Math.random() * shards) : fnv1a(shardKey) % shards;
+  const stub = () => env.NATS_HUB.get(env.NATS_HUB.idFromName(`hub-${shard}`));
+  return {
+    publishJetStream: (subject, data, opts) => call(stub, (hub) => hub.publishJetStream(subject, data, opts)),
+    request: (subject, data, timeoutMs) => call(stub, (hub) => hub.request(subject, data, timeoutMs)),
+    // RPC stubs type results as disposable unions; the values are plain data.
+    checkSingle: (msg, waitMs) => call(stub, async (hub) => (await hub.checkSingle(msg, waitMs)) as SingleCheckOutcome),
+    machines: () => call(stub, async (hub) => (await hub.machines()) as LiveMachine[]),
+  };
+}
+
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}

@@ -1,0 +1,186 @@
+/**
+ * @module nats/hub
+ * `NatsHub`: a Durable Object that holds one NATS WebSocket connection across requests.
+ * workerd does not let a socket opened by one request serve another (a connection kept in a
+ * module global hangs on the next request), so the Worker reaches NATS only through these RPC
+ * methods. The connection is opened on first use and again after it closes.
+ *
+ * RPC errors lose their class on the way back, so failures are thrown as `Error("<code>: message")`
+ * with a code from HUB_ERROR_CODES; edge/src/nats/hub-client.ts turns them into HTTP errors.
+ */
+import { DurableObject } from 'cloudflare:workers';
+import { jetstream, JetStreamApiError } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { createInbox, headers as natsHeaders, wsconnect, type NatsConnection, type Subscription } from '@nats-io/nats-core';
+import { listMachines, type LiveMachine } from '../../../shared/heartbeat.ts';
+import type { SingleCheckMessage } from '../../../shared/messages.ts';
+import { HEADERS, KV_BUCKETS, SUBJECTS } from '../../../shared/subjects.ts';
+import { edgeConfig, type Bindings } from '../env.ts';
+
+export const HUB_ERROR_CODES = ['nats_unavailable', 'machines_unavailable', 'machines_timeout'] as const;
+export type HubErrorCode = (typeof HUB_ERROR_CODES)[number];
+
+const hubError = (code: HubErrorCode, message: string): Error => new Error(`${code}: ${message}`);
+
+export interface PublishOptions {
+  msgId?: string;
+  headers?: Record<string, string>;
+}
+
+export type SingleCheckOutcome = { status: 'done'; body: string } | { status: 'pending' };
+
+const errText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+export class NatsHub extends DurableObject<Bindings> {
+  private nc: NatsConnection | null = null;
+  private opening: Promise<NatsConnection> | null = null;
+  /** Inbox prefix of this connection; single-check results arrive on `<prefix>.<checkId>`. */
+  private inboxPrefix = '';
+  private readonly waiting = new Map<string, (body: string) => void>();
+
+  /** JetStream publish with its ack: `duplicate` is true when `msgId` was already stored (a retry). */
+  async publishJetStream(subject: string, data: string, opts: PublishOptions = {}): Promise<{ seq: number; duplicate: boolean }> {
+    const nc = await this.connection();
+    let hdrs;
+    if (opts.headers) {
+      hdrs = natsHeaders();
+      for (const [k, v] of Object.entries(opts.headers)) hdrs.set(k, v);
+    }
+    try {
+      const ack = await jetstream(nc).publish(subject, data, { msgID: opts.msgId, headers: hdrs, timeout: this.timeoutMs() });
+      return { seq: ack.seq, duplicate: ack.duplicate };
+    } catch (err) {
+      throw this.publishError(err, subject);
+    }
+  }
+
+  /** Core request/reply (the machines' NATS service); resolves with the reply body. */
+  async request(subject: string, data: string, timeoutMs: number): Promise<string> {
+    const nc = await this.connection();
+    try {
+      const reply = await nc.request(subject, data, { timeout: timeoutMs });
+      return reply.string();
+    } catch (err) {
+      throw this.requestError(err, subject);
+    }
+  }
+
+  /**
+   * Publishes a single check to `verify.single` (dedup id = check id, reply inbox in a header) and
+   * waits up to `waitMs` for the machine's `{ id, result }`; `pending` when it does not come in time.
+   */
+  async checkSingle(msg: SingleCheckMessage, waitMs: number): Promise<SingleCheckOutcome> {
+    await this.connection();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const arrived = new Promise<string | null>((resolve) => {
+      this.waiting.set(msg.id, resolve);
+      timer = setTimeout(() => resolve(null), waitMs);
+    });
+    try {
+      await this.publishJetStream(SUBJECTS.single, JSON.stringify(msg), {
+        msgId: msg.id,
+        headers: { [HEADERS.replyTo]: `${this.inboxPrefix}.${msg.id}` },
+      });
+      const body = await arrived;
+      return body === null ? { status: 'pending' } : { status: 'done', body };
+    } finally {
+      clearTimeout(timer);
+      this.waiting.delete(msg.id);
+    }
+  }
+
+  /** Live machines from the heartbeats in KV `machines`. */
+  async machines(): Promise<LiveMachine[]> {
+    const nc = await this.connection();
+    try {
+      const kv = await new Kvm(nc).open(KV_BUCKETS.machines);
+      return await listMachines(kv);
+    } catch (err) {
+      if (err instanceof JetStreamApiError || /not found|no responders/i.test(errText(err))) {
+        throw hubError('machines_unavailable', `the ${KV_BUCKETS.machines} bucket does not exist yet: no machine has started`);
+      }
+      throw this.requestError(err, KV_BUCKETS.machines);
+    }
+  }
+
+  private timeoutMs(): number {
+    return edgeConfig(this.env).NATS_CONNECT_TIMEOUT_MS;
+  }
+
+  private async connection(): Promise<NatsConnection> {
+    if (this.nc && !this.nc.isClosed()) return this.nc;
+    // Concurrent first requests share one attempt.
+    this.opening ??= this.open().finally(() => {
+      this.opening = null;
+    });
+    return this.opening;
+  }
+
+  private async open(): Promise<NatsConnection> {
+    const cfg = edgeConfig(this.env);
+    const servers = cfg.NATS_URL.split(',').map((s) => s.trim()).filter(Boolean);
+    const timeout = cfg.NATS_CONNECT_TIMEOUT_MS;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let nc: NatsConnection;
+    try {
+      const connecting = wsconnect({
+        servers,
+        name: 'emailcheck-edge',
+        timeout,
+        // A dropped connection is reopened by the next call; buffering requests during a
+        // reconnect would turn an outage into hangs.
+        reconnect: false,
+        pingInterval: 20_000,
+        maxPingOut: 2,
+        token: cfg.NATS_TOKEN,
+        user: cfg.NATS_USER,
+        pass: cfg.NATS_PASS,
+      });
+      // Our own bound too: a blackholed address must not hold the caller past the timeout.
+      const expired = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeout} ms`)), timeout + 250);
+      });
+      connecting.catch(() => {});
+      nc = await Promise.race([connecting, expired]);
+      void connecting.then((late) => {
+        if (late !== nc) void late.close();
+      }, () => {});
+    } catch (err) {
+      throw hubError('nats_unavailable', `NATS at ${servers.join(', ')} is not reachable (${errText(err)})`);
+    } finally {
+      clearTimeout(timer);
+    }
+    const prefix = createInbox('_INBOX_EDGE');
+    const sub: Subscription = nc.subscribe(`${prefix}.*`, {
+      callback: (err, m) => {
+        if (err) return;
+        const id = m.subject.slice(prefix.length + 1);
+        this.waiting.get(id)?.(m.string());
+      },
+    });
+    // The subscription must be on the server before a machine can answer into it.
+    await nc.flush();
+    this.inboxPrefix = prefix;
+    this.nc = nc;
+    void nc.closed().then(() => {
+      sub.unsubscribe();
+      if (this.nc === nc) this.nc = null;
+    });
+    return nc;
+  }
+
+  private publishError(err: unknown, subject: string): Error {
+    const text = errText(err);
+    if (/no responders|503/i.test(text)) return hubError('machines_unavailable', `no stream takes ${subject} yet: no machine has started`);
+    if (/timeout/i.test(text)) return hubError('nats_unavailable', `JetStream did not acknowledge ${subject} in time`);
+    if (/closed|disconnect|connection/i.test(text)) return hubError('nats_unavailable', `the NATS connection was lost (${text})`);
+    return hubError('nats_unavailable', `publishing ${subject} failed (${text})`);
+  }
+
+  private requestError(err: unknown, subject: string): Error {
+    const text = errText(err);
+    if (/no responders|503/i.test(text)) return hubError('machines_unavailable', `no machine answers ${subject}`);
+    if (/timeout/i.test(text)) return hubError('machines_timeout', `no machine answered ${subject} in time`);
+    return hubError('nats_unavailable', `asking ${subject} failed (${text})`);
+  }
+}

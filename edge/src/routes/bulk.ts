@@ -1,0 +1,185 @@
+/**
+ * @module routes/bulk
+ * Bulk jobs, mounted at `/v1/bulk` behind the API key:
+ * - `POST /` JSON `{ emails, webhook? }`, text/csv, or multipart/form-data with a CSV file: validated,
+ *   deduplicated, published to JOBS in chunks; 202 with the job id and counts.
+ * - `GET /:id` progress (`queued` until a machine has stored the job).
+ * - `GET /:id/results` JSON pages with a cursor, or the whole CSV (`Accept: text/csv` or `?format=csv`).
+ * The machines' NATS service answers progress and results; another tenant's job is 404.
+ */
+import { Hono, type Context } from 'hono';
+import { JobResultsPage, JobResultsRequest, JobStatus, JobStatusRequest, ServiceError } from '../../../shared/messages.ts';
+import { SERVICE } from '../../../shared/subjects.ts';
+import { jobAddresses } from '../bulk/addresses.ts';
+import { idempotentJobId, isJobId, newJobId } from '../bulk/job-id.ts';
+import { jobFingerprint, readJobRecord, writeJobRecord, type JobRecord } from '../bulk/job-record.ts';
+import { publishJob } from '../bulk/publish.ts';
+import { readBulkInput } from '../bulk/request.ts';
+import { resultsCsvStream } from '../bulk/results-csv.ts';
+import { BulkResultsQuery, type BulkAccepted, type BulkJobStatus } from '../bulk/schemas.ts';
+import type { AppEnv } from '../env.ts';
+import { ApiError } from '../errors.ts';
+import { issuesText } from '../http/body.ts';
+import { hubClient } from '../nats/hub-client.ts';
+import { serviceFailure } from './check.ts';
+
+/** How long a progress or results request waits for the machines' service. */
+const SERVICE_TIMEOUT_MS = 5000;
+/**
+ * Results per request to the machines' service. A NATS message holds at most 1 MiB and a stored
+ * result is ~1.4 KB (more with long SMTP replies), so the service's own maximum of 1000 would not
+ * fit: larger pages are assembled here from several requests.
+ */
+const SERVICE_PAGE_SIZE = 200;
+
+const links = (jobId: string) => ({
+  self: `/v1/bulk/${jobId}`,
+  results: `/v1/bulk/${jobId}/results`,
+  results_csv: `/v1/bulk/${jobId}/results?format=csv`,
+});
+
+const jobNotFound = () => new ApiError(404, 'not_found', 'no such bulk job for this API key\'s tenant');
+
+function acceptedResponse(c: Context<AppEnv>, accepted: BulkAccepted, replayed: boolean): Response {
+  const headers: Record<string, string> = { location: accepted.links.self };
+  if (replayed) headers['idempotent-replayed'] = 'true';
+  return c.json(accepted, 202, headers);
+}
+
+/** The machines' service reply: the body on success, a mapped ApiError on a service error (null for not_found). */
+async function askService<T>(c: Context<AppEnv>, subject: string, request: unknown, parse: (v: unknown) => T): Promise<T | null> {
+  const reply = await hubClient(c.env).request(subject, JSON.stringify(request), SERVICE_TIMEOUT_MS);
+  let value: unknown;
+  try {
+    value = JSON.parse(reply);
+  } catch {
+    throw new ApiError(502, 'bad_machine_reply', 'a machine answered with something that is not JSON');
+  }
+  const failure = ServiceError.safeParse(value);
+  if (failure.success) {
+    if (failure.data.error.code === 'not_found') return null;
+    throw serviceFailure(failure.data.error.code, failure.data.error.message);
+  }
+  try {
+    return parse(value);
+  } catch {
+    throw new ApiError(502, 'bad_machine_reply', `a machine's answer to ${subject} does not match the schema`);
+  }
+}
+
+/** The job id from the path, or 404: an id we could never have issued is simply not found. */
+function jobIdParam(c: Context<AppEnv>): string {
+  const id = c.req.param('id') ?? '';
+  if (!isJobId(id)) throw jobNotFound();
+  return id;
+}
+
+/** A job the machines do not know (yet): `queued` if this edge accepted it, else 404. */
+async function queuedRecord(c: Context<AppEnv>, jobId: string): Promise<JobRecord> {
+  const record = await readJobRecord(c.env.RESULTS, c.get('tenant'), jobId);
+  if (!record) throw jobNotFound();
+  return record;
+}
+
+const bulk = new Hono<AppEnv>();
+
+bulk.post('/', async (c) => {
+  const cfg = c.get('config');
+  const tenant = c.get('tenant');
+  const idempotencyKey = c.req.header('idempotency-key');
+  const jobId = idempotencyKey === undefined ? newJobId() : await idempotentJobId(tenant, idempotencyKey);
+
+  const input = await readBulkInput(c.req.raw, cfg.MAX_BODY_BYTES);
+  const addresses = jobAddresses(input.entries, cfg.MAX_BULK_EMAILS);
+  if (addresses.emails.length === 0) throw new ApiError(400, 'no_addresses', 'the request holds no addresses');
+  // Only a request that can be retried as the same job needs its body remembered.
+  const fingerprint = idempotencyKey === undefined ? '' : await jobFingerprint(addresses.emails, input.webhook);
+
+  if (idempotencyKey !== undefined) {
+    const earlier = await readJobRecord(c.env.RESULTS, tenant, jobId);
+    if (earlier) {
+      if (earlier.fingerprint !== fingerprint) {
+        throw new ApiError(422, 'idempotency_key_reused', 'this Idempotency-Key was used for a different job; use a new key for a new list');
+      }
+      return acceptedResponse(c, earlier.accepted, true);
+    }
+  }
+
+  const createdAt = new Date().toISOString();
+  await publishJob(hubClient(c.env, jobId), { jobId, tenantId: tenant, emails: addresses.emails, webhook: input.webhook, createdAt });
+  const accepted: BulkAccepted = {
+    job_id: jobId,
+    status: 'queued',
+    total: addresses.emails.length,
+    received: addresses.received,
+    duplicates_removed: addresses.duplicatesRemoved,
+    invalid_syntax: addresses.invalidSyntax,
+    webhook: input.webhook !== undefined,
+    created_at: createdAt,
+    links: links(jobId),
+  };
+  // Awaited: a progress request right after this answer must find the job.
+  await writeJobRecord(c.env.RESULTS, tenant, { accepted, fingerprint });
+  return acceptedResponse(c, accepted, false);
+});
+
+bulk.get('/:id', async (c) => {
+  const jobId = jobIdParam(c);
+  const status = await askService(c, SERVICE.endpoints.jobStatus, JobStatusRequest.parse({ tenantId: c.get('tenant'), jobId }), (v) => JobStatus.parse(v));
+  if (status) return c.json({ ...status, links: links(jobId) } satisfies BulkJobStatus);
+  const { accepted } = await queuedRecord(c, jobId);
+  const queued: BulkJobStatus = {
+    job_id: jobId,
+    state: 'queued',
+    total: accepted.total,
+    done: 0,
+    counts: { safe: 0, risky: 0, invalid: 0, unknown: 0 },
+    created_at: accepted.created_at,
+    finished_at: null,
+    links: links(jobId),
+  };
+  return c.json(queued);
+});
+
+bulk.get('/:id/results', async (c) => {
+  const jobId = jobIdParam(c);
+  const query = BulkResultsQuery.safeParse(c.req.query());
+  if (!query.success) throw new ApiError(400, 'invalid_request', issuesText(query.error));
+  const { cursor, limit, verdict, format } = query.data;
+  const csv = format === 'csv' || (format === undefined && /\btext\/csv\b/i.test(c.req.header('accept') ?? ''));
+  const tenantId = c.get('tenant');
+
+  const servicePage = (from: string | undefined, size: number): Promise<JobResultsPage | null> =>
+    askService(c, SERVICE.endpoints.jobResults, JobResultsRequest.parse({ tenantId, jobId, cursor: from, limit: size, verdict }), (v) => JobResultsPage.parse(v));
+  const gone = () => new ApiError(404, 'not_found', `job ${jobId} disappeared while its results were being read`);
+
+  // The first page is fetched before answering, so a missing job or an outage is still a JSON error.
+  let first = await servicePage(cursor, csv ? SERVICE_PAGE_SIZE : Math.min(limit, SERVICE_PAGE_SIZE));
+  if (!first) {
+    await queuedRecord(c, jobId);
+    first = { job_id: jobId, items: [], next_cursor: null };
+  }
+
+  if (!csv) {
+    const items = [...first.items];
+    let last = first;
+    while (items.length < limit && last.next_cursor) {
+      const next = await servicePage(last.next_cursor, Math.min(limit - items.length, SERVICE_PAGE_SIZE));
+      if (!next) throw gone();
+      items.push(...next.items);
+      last = next;
+    }
+    return c.json({ job_id: jobId, items, next_cursor: last.next_cursor } satisfies JobResultsPage);
+  }
+
+  const stream = resultsCsvStream(first, async (next) => (await servicePage(next, SERVICE_PAGE_SIZE)) ?? Promise.reject(gone()));
+  return new Response(stream, {
+    headers: {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="${jobId}.csv"`,
+      'cache-control': 'no-store',
+    },
+  });
+});
+
+export default bulk;

@@ -1,0 +1,124 @@
+/**
+ * @module routes/check
+ * Single checks: `POST /v1/check` `{ email }`, `GET /v1/check?email=`, and `GET /v1/check/:id`.
+ * Order of answers: the edge alone (invalid syntax), the KV cache, a machine within CHECK_WAIT_MS,
+ * else 202 with an id to poll.
+ */
+import { Hono, type Context } from 'hono';
+import { CheckGetRequest, ServiceError, type SingleCheckMessage } from '../../../shared/messages.ts';
+import { CheckResultSchema, type CheckResult } from '../../../shared/result.ts';
+import { SERVICE } from '../../../shared/subjects.ts';
+import { decideAtEdge } from '../check/edge-verdict.ts';
+import { ageSeconds, cacheResult, readCachedResult } from '../check/result-cache.ts';
+import type { AppEnv } from '../env.ts';
+import { ApiError } from '../errors.ts';
+import { issuesText, readJson } from '../http/body.ts';
+import { hubClient } from '../nats/hub-client.ts';
+import { CheckId, CheckQuery, CheckRequest, type CheckResponse } from '../schemas.ts';
+
+/** How long `GET /v1/check/:id` waits for the machines' service. */
+const SERVICE_TIMEOUT_MS = 5000;
+/** `{ "email": ... }` with an address of at most 1024 characters fits many times over. */
+const CHECK_BODY_BYTES = 16_384;
+
+/** RFC 7240 `Prefer: wait=N` (seconds) shortens the wait for a machine; it never lengthens it. */
+function waitMs(c: Context<AppEnv>): { ms: number; applied: boolean } {
+  const max = c.get('config').CHECK_WAIT_MS;
+  const m = /(?:^|[,;\s])wait\s*=\s*"?(\d{1,6})"?/i.exec(c.req.header('prefer') ?? '');
+  if (!m) return { ms: max, applied: false };
+  return { ms: Math.min(max, Number(m[1]) * 1000), applied: true };
+}
+
+const respond = (result: CheckResult, id: string | null, cached: boolean): CheckResponse => ({
+  ...result,
+  id,
+  cached,
+  age_seconds: ageSeconds(result),
+});
+
+function newCheckId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  let hex = '';
+  for (const b of bytes) hex += b.toString(16).padStart(2, '0');
+  return `chk_${hex}`;
+}
+
+const isFresh = (v: string | undefined): boolean => v === '1' || v === 'true';
+
+async function check(c: Context<AppEnv>, email: string, fresh: boolean): Promise<Response> {
+  const decision = decideAtEdge(email);
+  if (decision.result) return c.json(respond(decision.result, null, false));
+  const normalized = decision.syntax.normalized_email!;
+  const cfg = c.get('config');
+
+  if (!fresh) {
+    const hit = await readCachedResult(c.env.RESULTS, normalized, cfg);
+    if (hit) return c.json(respond(hit, null, true));
+  }
+
+  const msg: SingleCheckMessage = { id: newCheckId(), tenantId: c.get('tenant'), email: decision.syntax.address!, submittedAt: new Date().toISOString() };
+  const wait = waitMs(c);
+  const outcome = await hubClient(c.env).checkSingle(msg, wait.ms);
+  if (wait.applied) c.header('preference-applied', `wait=${Math.round(wait.ms / 1000)}`);
+  const location = `/v1/check/${msg.id}`;
+  if (outcome.status === 'pending') {
+    return c.json({ id: msg.id, status: 'pending' as const, location }, 202, { location, 'retry-after': '2' });
+  }
+  const result = parseReply(outcome.body);
+  // Awaited, not waitUntil: the next request for this address should already find it.
+  await cacheResult(c.env.RESULTS, normalized, result, cfg);
+  return c.json(respond(result, msg.id, false));
+}
+
+function parseReply(body: string): CheckResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    throw new ApiError(502, 'bad_machine_reply', 'a machine answered with something that is not JSON');
+  }
+  const result = CheckResultSchema.safeParse((value as { result?: unknown } | null)?.result);
+  if (!result.success) throw new ApiError(502, 'bad_machine_reply', `a machine's result does not match the schema: ${issuesText(result.error)}`);
+  return result.data;
+}
+
+export const checkRoutes = new Hono<AppEnv>()
+  .post('/', async (c) => {
+    const body = await readJson(c, CheckRequest, CHECK_BODY_BYTES);
+    return check(c, body.email, isFresh(c.req.query('fresh')));
+  })
+  .get('/', async (c) => {
+    const query = CheckQuery.safeParse({ email: c.req.query('email'), fresh: c.req.query('fresh') });
+    if (!query.success) throw new ApiError(400, 'invalid_request', issuesText(query.error));
+    return check(c, query.data.email, isFresh(query.data.fresh));
+  })
+  .get('/:id', async (c) => {
+    const id = c.req.param('id');
+    // An id we could never have issued is simply not found.
+    if (!CheckId.safeParse(id).success) throw new ApiError(404, 'not_found', 'no such check for this API key\'s tenant');
+    const request = CheckGetRequest.parse({ tenantId: c.get('tenant'), id });
+    const reply = await hubClient(c.env).request(SERVICE.endpoints.checkGet, JSON.stringify(request), SERVICE_TIMEOUT_MS);
+    let value: unknown;
+    try {
+      value = JSON.parse(reply);
+    } catch {
+      throw new ApiError(502, 'bad_machine_reply', 'a machine answered with something that is not JSON');
+    }
+    const failure = ServiceError.safeParse(value);
+    if (failure.success) throw serviceFailure(failure.data.error.code, failure.data.error.message);
+    return c.json(respond(parseReply(reply), id, false));
+  });
+
+/** A machine service error as the HTTP error a client should see. */
+export function serviceFailure(code: string, message: string): ApiError {
+  switch (code) {
+    case 'not_found':
+      return new ApiError(404, 'not_found', message);
+    case 'bad_request':
+      return new ApiError(400, 'invalid_request', message);
+    case 'unavailable':
+      return new ApiError(503, 'storage_unavailable', message, { 'retry-after': '5' });
+    default:
+      return new ApiError(502, 'machine_error', message);
+  }
+}
