@@ -1,9 +1,46 @@
+import { defineWorkersProject, type WorkerPoolOptionsContext } from '@cloudflare/vitest-pool-workers/config';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['shared/**/*.test.ts', 'machines/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    projects: [
+      {
+        test: {
+          name: 'node',
+          include: ['shared/**/*.test.ts', 'machines/**/*.test.ts', 'test/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+      // The Worker inside workerd, against the real NATS, machine and mail servers of edge/test/setup/global-setup.ts.
+      defineWorkersProject({
+        test: {
+          name: 'edge',
+          include: ['edge/**/*.test.ts'],
+          globalSetup: ['edge/test/setup/global-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+          poolOptions: {
+            workers: ({ inject }: WorkerPoolOptionsContext) => ({
+              wrangler: { configPath: './wrangler.toml' },
+              // One worker, storage shared across files: the hub's WebSocket outlives a test, which
+              // isolated storage cannot snapshot. Tests use their own keys and addresses instead.
+              singleWorker: true,
+              isolatedStorage: false,
+              miniflare: {
+                bindings: {
+                  NATS_URL: inject('natsWsUrl'),
+                  MACHINE_TOKEN: inject('machineToken'),
+                  CHECK_WAIT_MS: '10000',
+                  NATS_CONNECT_TIMEOUT_MS: '2000',
+                  // Read by tests through `env`, like the bindings above.
+                  TEST_CONTROL_URL: inject('controlUrl'),
+                },
+              },
+            }),
+          },
+        },
+      }),
+    ],
   },
 });

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { call, createKey, newTenant, postJson, type ErrorJson } from './helpers.ts';
+
+async function errorOf(res: Response): Promise<{ status: number; code: string }> {
+  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+  const body = (await res.json()) as ErrorJson;
+  expect(typeof body.error.message).toBe('string');
+  return { status: res.status, code: body.error.code };
+}
+
+describe('bad input gets a 4xx JSON error, never a 500', () => {
+  it('malformed JSON', async () => {
+    const key = await createKey(newTenant());
+    const res = await call('/v1/check', { key, method: 'POST', body: '{"email": ', headers: { 'content-type': 'application/json' } });
+    expect(await errorOf(res)).toEqual({ status: 400, code: 'invalid_json' });
+  });
+
+  it('JSON of the wrong shape', async () => {
+    const key = await createKey(newTenant());
+    expect(await errorOf(await postJson('/v1/check', { mail: 'a@ok.test' }, { key }))).toEqual({ status: 400, code: 'invalid_request' });
+    expect(await errorOf(await postJson('/v1/check', ['a@ok.test'], { key }))).toEqual({ status: 400, code: 'invalid_request' });
+    expect(await errorOf(await postJson('/v1/check', { email: 42 }, { key }))).toEqual({ status: 400, code: 'invalid_request' });
+  });
+
+  it('a body that is not JSON is 415', async () => {
+    const key = await createKey(newTenant());
+    const form = await call('/v1/check', { key, method: 'POST', body: 'email=a@ok.test', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(await errorOf(form)).toEqual({ status: 415, code: 'unsupported_media_type' });
+    const none = await call('/v1/check', { key, method: 'POST', body: '{"email":"a@ok.test"}' });
+    expect((await errorOf(none)).status).toBe(415);
+  });
+
+  it('an oversized body is 413', async () => {
+    const key = await createKey(newTenant());
+    const res = await postJson('/v1/check', { email: 'a@ok.test', padding: 'x'.repeat(100_000) }, { key });
+    expect(await errorOf(res)).toEqual({ status: 413, code: 'body_too_large' });
+  });
+
+  it('a missing email parameter is 400', async () => {
+    const key = await createKey(newTenant());
+    expect(await errorOf(await call('/v1/check', { key }))).toEqual({ status: 400, code: 'invalid_request' });
+  });
+
+  it('unknown routes and methods are 404 JSON, with or without a key', async () => {
+    const key = await createKey(newTenant());
+    expect(await errorOf(await call('/v2/check', { key }))).toEqual({ status: 404, code: 'not_found' });
+    expect(await errorOf(await call('/'))).toEqual({ status: 404, code: 'not_found' });
+    expect(await errorOf(await call('/v1/check', { key, method: 'DELETE' }))).toEqual({ status: 404, code: 'not_found' });
+  });
+});
