@@ -8,9 +8,8 @@
 import { z } from 'zod';
 import { Webhook } from '../../../shared/messages.ts';
 import { ApiError } from '../errors.ts';
-import { issuesText } from '../http/body.ts';
+import { issuesText, readBodyBytes } from '../http/body.ts';
 import type { AddressEntry } from './addresses.ts';
-import { readBodyWithLimit } from './body.ts';
 import { csvAddresses } from './csv-addresses.ts';
 
 /** http or https only; the machines refuse private and loopback targets (ALLOW_PRIVATE_WEBHOOKS) when they dial. */
@@ -41,7 +40,7 @@ const decode = (bytes: Uint8Array | ArrayBuffer): string => new TextDecoder('utf
 
 function decodeJson(bytes: Uint8Array): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     throw new ApiError(400, 'invalid_encoding', 'the request body is not valid UTF-8');
   }
@@ -102,7 +101,7 @@ export async function readBulkInput(request: Request, maxBytes: number): Promise
   if (!kind) {
     throw new ApiError(415, 'unsupported_media_type', `send application/json ({ "emails": [...] }), text/csv or multipart/form-data, not ${media || 'a body without Content-Type'}`);
   }
-  const bytes = await readBodyWithLimit(request, maxBytes);
+  const bytes = await readBodyBytes(request, maxBytes, '; split the list into several jobs');
   if (kind === 'json') return parseJson(bytes);
   if (kind === 'csv') return { entries: csvEntries(decode(bytes)) };
   return parseMultipart(bytes, contentType);

@@ -21,33 +21,44 @@ export function requireMediaType(c: Context, accepted: readonly string[]): strin
   return type;
 }
 
-const tooLarge = (max: number) => new ApiError(413, 'body_too_large', `the request body is larger than ${max} bytes`);
+const tooLarge = (max: number, hint = '') => new ApiError(413, 'body_too_large', `the request body is larger than ${max} bytes${hint}`);
 
-/** The body as text, refusing more than `maxBytes` whether or not Content-Length says so. */
-export async function readBodyText(c: Context<AppEnv>, maxBytes = c.get('config').MAX_BODY_BYTES): Promise<string> {
-  const declared = Number(c.req.header('content-length') ?? NaN);
-  if (declared > maxBytes) throw tooLarge(maxBytes);
-  const body = c.req.raw.body;
-  if (!body) return '';
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
+/**
+ * The whole body, or 413 `body_too_large` as soon as it passes `maxBytes`: Content-Length is
+ * checked first (a cheap refusal) and bytes are counted while reading, so a chunked or lying
+ * body cannot get past the limit. `hint` ends the 413 message (what the client should do).
+ */
+export async function readBodyBytes(request: Request, maxBytes: number, hint = ''): Promise<Uint8Array> {
+  const declared = request.headers.get('content-length');
+  if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared) > maxBytes) throw tooLarge(maxBytes, hint);
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const parts: Uint8Array[] = [];
   let size = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {
+      // Stop the upload here rather than draining the rest of it.
       await reader.cancel().catch(() => {});
-      throw tooLarge(maxBytes);
+      throw tooLarge(maxBytes, hint);
     }
-    chunks.push(value);
+    parts.push(value);
   }
-  const all = new Uint8Array(size);
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(size);
   let at = 0;
-  for (const ch of chunks) {
-    all.set(ch, at);
-    at += ch.byteLength;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
   }
+  return out;
+}
+
+/** The body as UTF-8 text within `maxBytes`; 400 `invalid_encoding` when it is not UTF-8. */
+export async function readBodyText(c: Context<AppEnv>, maxBytes = c.get('config').MAX_BODY_BYTES): Promise<string> {
+  const all = await readBodyBytes(c.req.raw, maxBytes);
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(all);
   } catch {

@@ -8,7 +8,7 @@
  * The machines' NATS service answers progress and results; another tenant's job is 404.
  */
 import { Hono, type Context } from 'hono';
-import { JobResultsPage, JobResultsRequest, JobStatus, JobStatusRequest, ServiceError } from '../../../shared/messages.ts';
+import { JobResultsPage, JobResultsRequest, JobStatus, JobStatusRequest } from '../../../shared/messages.ts';
 import { SERVICE } from '../../../shared/subjects.ts';
 import { jobAddresses } from '../bulk/addresses.ts';
 import { idempotentJobId, isJobId, newJobId } from '../bulk/job-id.ts';
@@ -21,10 +21,8 @@ import type { AppEnv } from '../env.ts';
 import { ApiError } from '../errors.ts';
 import { issuesText } from '../http/body.ts';
 import { hubClient } from '../nats/hub-client.ts';
-import { serviceFailure } from './check.ts';
+import { askMachines } from '../nats/service-client.ts';
 
-/** How long a progress or results request waits for the machines' service. */
-const SERVICE_TIMEOUT_MS = 5000;
 /**
  * Results per request to the machines' service. A NATS message holds at most 1 MiB and a stored
  * result is ~1.4 KB (more with long SMTP replies), so the service's own maximum of 1000 would not
@@ -44,27 +42,6 @@ function acceptedResponse(c: Context<AppEnv>, accepted: BulkAccepted, replayed: 
   const headers: Record<string, string> = { location: accepted.links.self };
   if (replayed) headers['idempotent-replayed'] = 'true';
   return c.json(accepted, 202, headers);
-}
-
-/** The machines' service reply: the body on success, a mapped ApiError on a service error (null for not_found). */
-async function askService<T>(c: Context<AppEnv>, subject: string, request: unknown, parse: (v: unknown) => T): Promise<T | null> {
-  const reply = await hubClient(c.env).request(subject, JSON.stringify(request), SERVICE_TIMEOUT_MS);
-  let value: unknown;
-  try {
-    value = JSON.parse(reply);
-  } catch {
-    throw new ApiError(502, 'bad_machine_reply', 'a machine answered with something that is not JSON');
-  }
-  const failure = ServiceError.safeParse(value);
-  if (failure.success) {
-    if (failure.data.error.code === 'not_found') return null;
-    throw serviceFailure(failure.data.error.code, failure.data.error.message);
-  }
-  try {
-    return parse(value);
-  } catch {
-    throw new ApiError(502, 'bad_machine_reply', `a machine's answer to ${subject} does not match the schema`);
-  }
 }
 
 /** The job id from the path, or 404: an id we could never have issued is simply not found. */
@@ -125,7 +102,7 @@ bulk.post('/', async (c) => {
 
 bulk.get('/:id', async (c) => {
   const jobId = jobIdParam(c);
-  const status = await askService(c, SERVICE.endpoints.jobStatus, JobStatusRequest.parse({ tenantId: c.get('tenant'), jobId }), (v) => JobStatus.parse(v));
+  const status = await askMachines(c.env, SERVICE.endpoints.jobStatus, JobStatusRequest.parse({ tenantId: c.get('tenant'), jobId }), (v) => JobStatus.parse(v));
   if (status) return c.json({ ...status, links: links(jobId) } satisfies BulkJobStatus);
   const { accepted } = await queuedRecord(c, jobId);
   const queued: BulkJobStatus = {
@@ -150,7 +127,7 @@ bulk.get('/:id/results', async (c) => {
   const tenantId = c.get('tenant');
 
   const servicePage = (from: string | undefined, size: number): Promise<JobResultsPage | null> =>
-    askService(c, SERVICE.endpoints.jobResults, JobResultsRequest.parse({ tenantId, jobId, cursor: from, limit: size, verdict }), (v) => JobResultsPage.parse(v));
+    askMachines(c.env, SERVICE.endpoints.jobResults, JobResultsRequest.parse({ tenantId, jobId, cursor: from, limit: size, verdict }), (v) => JobResultsPage.parse(v));
   const gone = () => new ApiError(404, 'not_found', `job ${jobId} disappeared while its results were being read`);
 
   // The first page is fetched before answering, so a missing job or an outage is still a JSON error.

@@ -5,7 +5,7 @@
  * else 202 with an id to poll.
  */
 import { Hono, type Context } from 'hono';
-import { CheckGetRequest, ServiceError, type SingleCheckMessage } from '../../../shared/messages.ts';
+import { CheckGetRequest, type SingleCheckMessage } from '../../../shared/messages.ts';
 import { CheckResultSchema, type CheckResult } from '../../../shared/result.ts';
 import { SERVICE } from '../../../shared/subjects.ts';
 import { decideAtEdge } from '../check/edge-verdict.ts';
@@ -14,10 +14,9 @@ import type { AppEnv } from '../env.ts';
 import { ApiError } from '../errors.ts';
 import { issuesText, readJson } from '../http/body.ts';
 import { hubClient } from '../nats/hub-client.ts';
+import { askMachines } from '../nats/service-client.ts';
 import { CheckId, CheckQuery, CheckRequest, type CheckResponse } from '../schemas.ts';
 
-/** How long `GET /v1/check/:id` waits for the machines' service. */
-const SERVICE_TIMEOUT_MS = 5000;
 /** `{ "email": ... }` with an address of at most 1024 characters fits many times over. */
 const CHECK_BODY_BYTES = 16_384;
 
@@ -77,6 +76,11 @@ function parseReply(body: string): CheckResult {
   } catch {
     throw new ApiError(502, 'bad_machine_reply', 'a machine answered with something that is not JSON');
   }
+  return resultOf(value);
+}
+
+/** The `result` of a machine's `{ id, result }` answer, or 502. */
+function resultOf(value: unknown): CheckResult {
   const result = CheckResultSchema.safeParse((value as { result?: unknown } | null)?.result);
   if (!result.success) throw new ApiError(502, 'bad_machine_reply', `a machine's result does not match the schema: ${issuesText(result.error)}`);
   return result.data;
@@ -97,28 +101,7 @@ export const checkRoutes = new Hono<AppEnv>()
     // An id we could never have issued is simply not found.
     if (!CheckId.safeParse(id).success) throw new ApiError(404, 'not_found', 'no such check for this API key\'s tenant');
     const request = CheckGetRequest.parse({ tenantId: c.get('tenant'), id });
-    const reply = await hubClient(c.env).request(SERVICE.endpoints.checkGet, JSON.stringify(request), SERVICE_TIMEOUT_MS);
-    let value: unknown;
-    try {
-      value = JSON.parse(reply);
-    } catch {
-      throw new ApiError(502, 'bad_machine_reply', 'a machine answered with something that is not JSON');
-    }
-    const failure = ServiceError.safeParse(value);
-    if (failure.success) throw serviceFailure(failure.data.error.code, failure.data.error.message);
-    return c.json(respond(parseReply(reply), id, false));
+    const result = await askMachines(c.env, SERVICE.endpoints.checkGet, request, (v) => resultOf(v));
+    if (!result) throw new ApiError(404, 'not_found', 'no such check for this API key\'s tenant');
+    return c.json(respond(result, id, false));
   });
-
-/** A machine service error as the HTTP error a client should see. */
-export function serviceFailure(code: string, message: string): ApiError {
-  switch (code) {
-    case 'not_found':
-      return new ApiError(404, 'not_found', message);
-    case 'bad_request':
-      return new ApiError(400, 'invalid_request', message);
-    case 'unavailable':
-      return new ApiError(503, 'storage_unavailable', message, { 'retry-after': '5' });
-    default:
-      return new ApiError(502, 'machine_error', message);
-  }
-}
