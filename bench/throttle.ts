@@ -20,6 +20,7 @@ import { startMachineProcess, type MachineProcess } from '../test/support/machin
 import { startNatsServer } from '../test/support/nats-server.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
 import { fmt } from './measure.ts';
+import { maxInWindow } from '../test/support/session-window.ts';
 
 const LIMIT = Number(process.env.BENCH_LIMIT ?? 20);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
@@ -69,16 +70,6 @@ async function runPeers(): Promise<void> {
   process.send!({ dnsServer: dns.server, smtpPort: (server.address() as AddressInfo).port });
 }
 
-/** Most events in any window [t, t + periodMs). */
-function maxInWindow(times: number[], periodMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i]! - sorted[j]! >= periodMs) j++;
-    best = Math.max(best, i - j + 1);
-  }
-  return best;
-}
 
 async function main(): Promise<void> {
   const child = fork(fileURLToPath(import.meta.url), ['peers'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

@@ -2,12 +2,12 @@ import { createHmac } from 'node:crypto';
 import { createInbox, headers } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { machineEnv, readEnv, throttleEnv } from '../../shared/config.ts';
-import type { JobResultsPage, JobStatus } from '../../shared/messages.ts';
+import type { JobStatus } from '../../shared/messages.ts';
 import type { CheckResult } from '../../shared/result.ts';
 import { bulkItemMsgId, HEADERS, SERVICE, SUBJECTS } from '../../shared/subjects.ts';
 import { startMachine, type Machine } from '../../machines/src/machine.ts';
 import { verifyOptionsFromEnv } from '../../machines/src/verify/index.ts';
-import { startFixture, type Fixture } from '../support/machine-fixture.ts';
+import { allJobResults, startFixture, type Fixture } from '../support/machine-fixture.ts';
 import { startMachineProcess } from '../support/machine-process.ts';
 import { createTcpRelay } from '../support/postgres.ts';
 
@@ -28,16 +28,6 @@ function thousandAddresses(tag: string): string[] {
   return out;
 }
 
-async function allResults(fx: Fixture, tenantId: string, jobId: string): Promise<JobResultsPage['items']> {
-  const items: JobResultsPage['items'] = [];
-  let cursor: string | undefined;
-  for (;;) {
-    const page = await fx.request<JobResultsPage>(SERVICE.endpoints.jobResults, { tenantId, jobId, cursor, limit: 500 });
-    items.push(...page.items);
-    if (!page.next_cursor) return items;
-    cursor = page.next_cursor;
-  }
-}
 
 describe('machines: bulk jobs through JetStream into Postgres', () => {
   let fx: Fixture;
@@ -57,7 +47,7 @@ describe('machines: bulk jobs through JetStream into Postgres', () => {
       const status = await fx.waitForJob('tenant-a', 'job-1000', 90_000);
       expect(status).toMatchObject({ total: 1000, done: 1000, state: 'finished', counts: { safe: 400, risky: 200, invalid: 400, unknown: 0 } });
 
-      const items = await allResults(fx, 'tenant-a', 'job-1000');
+      const items = await allJobResults(fx, 'tenant-a', 'job-1000');
       expect(items.map((i) => i.index)).toEqual(emails.map((_, i) => i));
       expect(items.map((i) => i.email)).toEqual(emails);
       const byPrefix = (p: string) => items.filter((i) => i.email.startsWith(p)).map((i) => i.result.reason);
@@ -92,7 +82,7 @@ describe('machines: bulk jobs through JetStream into Postgres', () => {
       await new Promise((r) => setTimeout(r, 500));
       const status = (await fx.jobStatus('tenant-a', 'job-dup')) as JobStatus;
       expect(status).toMatchObject({ total: 2, done: 2, counts: { safe: 2 } });
-      expect(await allResults(fx, 'tenant-a', 'job-dup')).toHaveLength(2);
+      expect(await allJobResults(fx, 'tenant-a', 'job-dup')).toHaveLength(2);
     } finally {
       await m.stop();
     }
@@ -104,7 +94,7 @@ describe('machines: bulk jobs through JetStream into Postgres', () => {
       await fx.submitJob('job-grey', 'tenant-a', ['greyonce-a@ok.test', 'greyalways-b@ok.test']);
       const status = await fx.waitForJob('tenant-a', 'job-grey', 30_000);
       expect(status.counts).toMatchObject({ safe: 1, unknown: 1 });
-      const items = await allResults(fx, 'tenant-a', 'job-grey');
+      const items = await allJobResults(fx, 'tenant-a', 'job-grey');
       expect(items[0]!.result).toMatchObject({ is_reachable: 'safe', reason: 'deliverable' });
       expect(items[1]!.result).toMatchObject({ is_reachable: 'unknown', reason: 'greylisted' });
       expect(fx.rcptsSeen.get('greyonce-a@ok.test')).toBe(2);
@@ -170,7 +160,7 @@ describe('machines: faults', () => {
       await a.kill();
       const status = await fx.waitForJob('tenant-k', 'job-kill', 90_000);
       expect(status).toMatchObject({ total: 400, done: 400, counts: { safe: 200, invalid: 200, unknown: 0 } });
-      const items = await allResults(fx, 'tenant-k', 'job-kill');
+      const items = await allJobResults(fx, 'tenant-k', 'job-kill');
       expect(items.map((i) => i.index)).toEqual(emails.map((_, i) => i));
     } finally {
       await a.kill();
@@ -194,7 +184,7 @@ describe('machines: faults', () => {
       await relay.start();
       const status = await fx.waitForJob('tenant-p', 'job-pg', 90_000);
       expect(status).toMatchObject({ total: 300, done: 300, counts: { safe: 300 } });
-      expect(await allResults(fx, 'tenant-p', 'job-pg')).toHaveLength(300);
+      expect(await allJobResults(fx, 'tenant-p', 'job-pg')).toHaveLength(300);
     } finally {
       await m.stop();
       await relay.close();

@@ -9,24 +9,15 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Kvm } from '@nats-io/kv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobResultsPage, JobStatus } from '../../shared/messages.ts';
+import type { JobStatus } from '../../shared/messages.ts';
 import { ensureTopology } from '../../machines/src/nats/index.ts';
 import { heartbeatKey } from '../../shared/heartbeat.ts';
-import { KV_BUCKETS, SERVICE } from '../../shared/subjects.ts';
-import { DOMAINS, startFixture, type Fixture } from '../support/machine-fixture.ts';
+import { KV_BUCKETS } from '../../shared/subjects.ts';
+import { allJobResults, DOMAINS, startFixture, type Fixture } from '../support/machine-fixture.ts';
 import { startMachineProcess, type MachineProcess } from '../support/machine-process.ts';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
+import { maxInWindow } from '../support/session-window.ts';
 
-/** Most sessions in any window [t, t + periodMs). */
-function maxInWindow(times: number[], periodMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i]! - sorted[j]! >= periodMs) j++;
-    best = Math.max(best, i - j + 1);
-  }
-  return best;
-}
 
 const gaps = (times: number[]) => times.slice(1).map((t, i) => t - times[i]!);
 
@@ -50,16 +41,6 @@ async function startWhoami(opts: { token: string; ip: string; failFirst: number 
   };
 }
 
-async function allResults(fx: Fixture, tenantId: string, jobId: string): Promise<JobResultsPage['items']> {
-  const items: JobResultsPage['items'] = [];
-  let cursor: string | undefined;
-  for (;;) {
-    const page = await fx.request<JobResultsPage>(SERVICE.endpoints.jobResults, { tenantId, jobId, cursor, limit: 500 });
-    items.push(...page.items);
-    if (!page.next_cursor) return items;
-    cursor = page.next_cursor;
-  }
-}
 
 describe('machines: JetStream-enforced throttles per egress IP', () => {
   let fx: Fixture;
@@ -162,7 +143,7 @@ describe('machines: JetStream-enforced throttles per egress IP', () => {
       const status = await fx.waitForJob('tenant-t', 'job-breaker', 60_000);
       expect(status.counts).toMatchObject({ safe: 20, unknown: 10 });
 
-      const items = await allResults(fx, 'tenant-t', 'job-breaker');
+      const items = await allJobResults(fx, 'tenant-t', 'job-breaker');
       const blocked = items.filter((i) => i.email.endsWith('@blocked.test'));
       const ok = items.filter((i) => i.email.endsWith('@ok.test'));
       expect(new Set(blocked.map((i) => `${i.result.is_reachable}/${i.result.reason}`))).toEqual(new Set(['unknown/blocked_by_policy']));
@@ -227,7 +208,7 @@ describe('machines: JetStream-enforced throttles per egress IP', () => {
       expect(sessions).toHaveLength(5);
       expect(Math.min(...sessions)).toBeGreaterThan(learnedAt);
 
-      const items = await allResults(fx, 'tenant-t', 'job-whoami');
+      const items = await allJobResults(fx, 'tenant-t', 'job-whoami');
       expect(new Set(items.map((i) => i.result.debug.egress_ip))).toEqual(new Set(['203.0.113.77']));
       const kvm = new Kvm(fx.js);
       expect((await (await kvm.open(KV_BUCKETS.throttle)).get('ip.203.0.113.77'))?.json()).toMatchObject({ count: 5 });

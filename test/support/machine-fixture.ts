@@ -10,7 +10,7 @@ import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { readEnv, throttleEnv } from '../../shared/config.ts';
 import { jobChunks } from '../../shared/jobs.ts';
-import type { JobStatus, Webhook } from '../../shared/messages.ts';
+import type { JobResultsPage, JobStatus, Webhook } from '../../shared/messages.ts';
 import { jobChunkMsgId, SERVICE, SUBJECTS } from '../../shared/subjects.ts';
 import { startDnsServer, type DnsZone } from './dns-server.ts';
 import { startNatsServer } from './nats-server.ts';
@@ -150,3 +150,15 @@ export async function startFixture(opts: { rcptDelayMs?: number } = {}) {
   };
 }
 export type Fixture = Awaited<ReturnType<typeof startFixture>>;
+
+/** Every result of a job, following the service's cursors. */
+export async function allJobResults(fx: Fixture, tenantId: string, jobId: string): Promise<JobResultsPage['items']> {
+  const items: JobResultsPage['items'] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await fx.request<JobResultsPage>(SERVICE.endpoints.jobResults, { tenantId, jobId, cursor, limit: 500 });
+    items.push(...page.items);
+    if (!page.next_cursor) return items;
+    cursor = page.next_cursor;
+  }
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseRate } from '../../../shared/config.ts';
 import { admit, closeBreaker, emptyState, intervalOf, openBreaker, recipientGroup, throttleKey, type IpLimits, type IpThrottleState } from './core.ts';
+import { maxInWindow } from '../../../test/support/session-window.ts';
 
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
 
@@ -21,16 +22,6 @@ function drain(n: number, l: IpLimits, group = 'g', now = T0, start: IpThrottleS
   return { slots, state: s, stopped: null };
 }
 
-/** Most events in any window [t, t + period). */
-function maxInWindow(times: number[], periodMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i]! - sorted[j]! >= periodMs) j++;
-    best = Math.max(best, i - j + 1);
-  }
-  return best;
-}
 
 describe('throttle core: per-IP rate', () => {
   it('60/min hands out evenly spaced slots: never more than 60 in any minute, and no burst at the start', () => {
