@@ -4,7 +4,10 @@
  * Reacher-style `smtp` block. A policy rejection is about us, never the mailbox.
  */
 import { REASON_VERDICT, type MiscResult, type Reachability, type Reason, type SmtpResult } from '../../../shared/result.ts';
+import { NO_SMTP } from '../../../shared/syntax-result.ts';
 import type { ProviderRule } from './providers.ts';
+
+export { NO_SMTP };
 import { classifyReply } from './replies.ts';
 import type { MxLookup, ReplyClass, SmtpSessionOutcome } from './types.ts';
 
@@ -13,13 +16,6 @@ export interface Verdict {
   reason: Reason;
 }
 
-export const NO_SMTP: SmtpResult = {
-  can_connect_smtp: false,
-  has_full_inbox: false,
-  is_catch_all: false,
-  is_deliverable: false,
-  is_disabled: false,
-};
 
 export const verdictOf = (reason: Reason): Verdict => ({ is_reachable: REASON_VERDICT[reason], reason });
 

@@ -4,8 +4,9 @@
  * NATS, Postgres or HTTP; the CLI, the machines and the tests all call this.
  */
 import { randomBytes } from 'node:crypto';
-import type { CheckResult, MiscResult, Reason, SmtpReply } from '../../../shared/result.ts';
+import type { CheckResult, Reason, SmtpReply } from '../../../shared/result.ts';
 import { checkSyntax } from '../../../shared/syntax.ts';
+import { failsSyntax, invalidSyntaxResult, syntaxSection } from '../../../shared/syntax-result.ts';
 import { miscChecks } from '../../../shared/misc.ts';
 import { isPublicAddress } from './address-ranges.ts';
 import { lookupMx } from './mx.ts';
@@ -14,7 +15,6 @@ import { runSmtpSession } from './smtp/index.ts';
 import type { MxLookup, VerifyOptions } from './types.ts';
 import { NO_SMTP, applyMisc, mxVerdict, smtpVerdict, verdictOf } from './verdict.ts';
 
-const NO_MISC: MiscResult = { is_disposable: false, is_role_account: false, is_b2c: false, gravatar_url: null };
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 // Random bytes drawn in bulk: one randomBytes call per check cost more than the rest of the stage.
@@ -46,14 +46,7 @@ export async function verify(email: string, options: VerifyOptions): Promise<Che
   const syntax = checkSyntax(email);
   const base = {
     input: email,
-    syntax: {
-      address: syntax.address,
-      username: syntax.username,
-      domain: syntax.domain,
-      is_valid_syntax: syntax.is_valid_syntax,
-      normalized_email: syntax.normalized_email,
-      suggestion: syntax.suggestion,
-    },
+    syntax: syntaxSection(syntax),
   };
   const debug = (mxHost: string | null, provider: string | null, replies: SmtpReply[]) => ({
     egress_ip: options.egressIp ?? null,
@@ -64,15 +57,8 @@ export async function verify(email: string, options: VerifyOptions): Promise<Che
     checked_at: new Date(started).toISOString(),
   });
 
-  if (!syntax.is_valid_syntax || !syntax.asciiDomain) {
-    return {
-      ...base,
-      ...verdictOf('invalid_syntax'),
-      mx: { accepts_mail: false, records: [] },
-      misc: NO_MISC,
-      smtp: NO_SMTP,
-      debug: debug(null, null, []),
-    };
+  if (failsSyntax(syntax) || !syntax.asciiDomain) {
+    return invalidSyntaxResult(email, syntax, { egress_ip: options.egressIp ?? null, checked_at: new Date(started).toISOString(), duration_ms: Date.now() - started });
   }
   const domain = syntax.asciiDomain;
   const misc = miscChecks(syntax.username, domain);
