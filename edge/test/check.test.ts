@@ -136,13 +136,21 @@ describe('single checks', () => {
     expect(res.headers.get('location')).toBe(`/v1/check/${pending.id}`);
     expect(pending.location).toBe(res.headers.get('location'));
 
+    // Until a machine has stored it, polling says pending (never 404); another tenant gets 404.
+    const stranger = await createKey(newTenant());
+    expect((await call(pending.location, { key: stranger })).status).toBe(404);
     let polled: Response | null = null;
+    const seen = new Set<number>();
     for (let i = 0; i < 100; i++) {
       polled = await call(pending.location, { key });
-      if (polled.status !== 404) break;
+      seen.add(polled.status);
+      if (polled.status !== 202) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(polled!.status).toBe(200);
+    expect(seen.has(404)).toBe(false);
     expect(await polled!.json()).toMatchObject({ id: pending.id, input: email, is_reachable: 'safe', cached: false });
+    // The result found by polling is cached for the next check of the address.
+    await expect.poll(async () => (await env.RESULTS.list({ prefix: `result:${email}` })).keys.length, { timeout: 5000 }).toBe(1);
   });
 });

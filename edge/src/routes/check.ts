@@ -9,6 +9,7 @@ import { CheckGetRequest, type SingleCheckMessage } from '../../../shared/messag
 import { CheckResultSchema, type CheckResult } from '../../../shared/result.ts';
 import { SERVICE } from '../../../shared/subjects.ts';
 import { decideAtEdge } from '../check/edge-verdict.ts';
+import { isPendingCheck, rememberPendingCheck } from '../check/pending.ts';
 import { ageSeconds, cacheResult, readCachedResult } from '../check/result-cache.ts';
 import type { AppEnv } from '../env.ts';
 import { ApiError } from '../errors.ts';
@@ -61,6 +62,7 @@ async function check(c: Context<AppEnv>, email: string, fresh: boolean): Promise
   if (wait.applied) c.header('preference-applied', `wait=${Math.round(wait.ms / 1000)}`);
   const location = `/v1/check/${msg.id}`;
   if (outcome.status === 'pending') {
+    await rememberPendingCheck(c.env.RESULTS, msg.tenantId, msg.id, msg.email);
     return c.json({ id: msg.id, status: 'pending' as const, location }, 202, { location, 'retry-after': '2' });
   }
   const result = parseReply(outcome.body);
@@ -86,6 +88,12 @@ function resultOf(value: unknown): CheckResult {
   return result.data;
 }
 
+async function cacheIfAbsent(c: Context<AppEnv>, normalized: string, result: CheckResult): Promise<void> {
+  const cfg = c.get('config');
+  const cached = await readCachedResult(c.env.RESULTS, normalized, cfg).catch(() => null);
+  if (!cached) await cacheResult(c.env.RESULTS, normalized, result, cfg).catch(() => false);
+}
+
 export const checkRoutes = new Hono<AppEnv>()
   .post('/', async (c) => {
     const body = await readJson(c, CheckRequest, CHECK_BODY_BYTES);
@@ -102,6 +110,14 @@ export const checkRoutes = new Hono<AppEnv>()
     if (!CheckId.safeParse(id).success) throw new ApiError(404, 'not_found', 'no such check for this API key\'s tenant');
     const request = CheckGetRequest.parse({ tenantId: c.get('tenant'), id });
     const result = await askMachines(c.env, SERVICE.endpoints.checkGet, request, (v) => resultOf(v));
-    if (!result) throw new ApiError(404, 'not_found', 'no such check for this API key\'s tenant');
+    if (!result) {
+      if (await isPendingCheck(c.env.RESULTS, request.tenantId, id)) {
+        return c.json({ id, status: 'pending' as const, location: `/v1/check/${id}` }, 202, { 'retry-after': '2' });
+      }
+      throw new ApiError(404, 'not_found', 'no such check for this API key\'s tenant');
+    }
+    // A check that outlived CHECK_WAIT_MS was never cached: do it on the first poll that finds it.
+    const normalized = result.syntax.normalized_email;
+    if (normalized) c.executionCtx.waitUntil(cacheIfAbsent(c, normalized, result));
     return c.json(respond(result, id, false));
   });
