@@ -13,6 +13,7 @@ import { connectNats, ensureTopology, startHeartbeat } from './nats/index.ts';
 import { createThrottle, resolveEgressIp, throttlesOff } from './throttle/index.ts';
 import { createResultWriter, markWebhookDelivered, openDatabase, type FinishedJob } from './store/index.ts';
 import { verify, type VerifyOptions } from './verify/index.ts';
+import { createAttemptCounter } from './work/attempts.ts';
 import { handleBulkItem, handleSingleCheck, type CheckHandlerDeps } from './work/check-handler.ts';
 import { startDispatcher } from './work/dispatcher.ts';
 import { startHealthServer } from './work/health-server.ts';
@@ -119,6 +120,7 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
     nc,
     verify: (email, beforeSmtp) => verifyFn(email, { ...cfg.verify, egressIp, beforeSmtp }),
     throttle,
+    attempts: createAttemptCounter(topo.kv.throttle),
     writer,
     retry: { maxDeliver: m.MAX_DELIVER, baseDelayMs: m.RETRY_DELAY_MS },
     ackWaitMs: m.ACK_WAIT_MS,

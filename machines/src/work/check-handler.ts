@@ -9,10 +9,11 @@ import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
 import { BulkItemMessage, SingleCheckMessage } from '../../../shared/messages.ts';
-import type { CheckResult } from '../../../shared/result.ts';
+import { RETRYABLE_REASONS, type CheckResult } from '../../../shared/result.ts';
 import { bulkItemMsgId, HEADERS } from '../../../shared/subjects.ts';
 import type { ResultRow, ResultWriter, WriteOutcome } from '../store/index.ts';
 import { ThrottleHold, type CheckGate, type Throttle } from '../throttle/index.ts';
+import type { AttemptCounter } from './attempts.ts';
 import { messageBody } from './message-body.ts';
 import { decideRetry, type RetryPolicy } from './retry-policy.ts';
 
@@ -31,6 +32,8 @@ export interface CheckHandlerDeps {
   onResult?: (result: CheckResult, kind: 'single' | 'bulk') => void;
   onRetry?: (result: CheckResult, delayMs: number) => void;
   onDbError?: (err: unknown) => void;
+  /** Counts temporary outcomes per message, so throttle hand-backs do not use up MAX_DELIVER. */
+  attempts?: AttemptCounter;
   /** A check held back by the throttles (handed back with nak(delayMs)). */
   onHold?: (hold: ThrottleHold) => void;
 }
@@ -86,7 +89,10 @@ async function writeDurably(msg: JsMsg, row: ResultRow, deps: CheckHandlerDeps):
 }
 
 async function finish(msg: JsMsg, row: ResultRow, kind: 'single' | 'bulk', deps: CheckHandlerDeps): Promise<boolean> {
-  const decision = decideRetry(row.result, msg.info.deliveryCount, deps.retry);
+  // Delivery count includes throttle hand-backs; the outcome counter does not (falls back when KV is away).
+  let attempts = msg.info.deliveryCount;
+  if (RETRYABLE_REASONS.has(row.result.reason) && deps.attempts) attempts = Math.min(attempts, (await deps.attempts.next(row.id)) ?? attempts);
+  const decision = decideRetry(row.result, attempts, deps.retry);
   if (decision.action === 'retry') {
     deps.onRetry?.(row.result, decision.delayMs);
     msg.nak(decision.delayMs);
