@@ -149,6 +149,7 @@ export const machineEnv = {
   RETRY_DELAY_MS: env.int(60_000, 'Delay before the first retry of a temporary outcome (greylisting, 4xx); doubles each time.', { min: 0 }),
   ACK_WAIT_MS: env.int(60_000, 'JetStream ack wait; a machine that dies holding a message gives it back after this.', { min: 1000 }),
   WEBHOOK_MAX_ATTEMPTS: env.int(8, 'Attempts to deliver a job\'s webhook (exponential backoff from 1 s).', { min: 1, max: 50 }),
+  WEBHOOK_RETRY_INTERVAL: env.int(300, 'Seconds before a webhook not delivered (every attempt failed, or its machine died) is tried again by any machine; given up 24 h after the job finished.', { min: 1, max: 86_400 }),
   ALLOW_PRIVATE_WEBHOOKS: env.bool(false, 'Let job webhooks go to private, loopback or link-local addresses (local setups and tests only).'),
   SHUTDOWN_GRACE_MS: env.int(20_000, 'On SIGTERM: how long in-flight checks may finish before they are handed back (nak).', { min: 0 }),
   LOG_LEVEL: env.string('info', 'pino log level: fatal, error, warn, info, debug, trace, silent.', { pattern: /^(fatal|error|warn|info|debug|trace|silent)$/ }),

@@ -11,7 +11,7 @@ import type { MachineEnv, ThrottleEnv } from '../../shared/config.ts';
 import type { CheckResult } from '../../shared/result.ts';
 import { connectNats, ensureTopology, startHeartbeat } from './nats/index.ts';
 import { createThrottle, resolveEgressIp, throttlesOff } from './throttle/index.ts';
-import { createResultWriter, markWebhookDelivered, openDatabase, type FinishedJob } from './store/index.ts';
+import { createResultWriter, openDatabase } from './store/index.ts';
 import { verify, type VerifyOptions } from './verify/index.ts';
 import { createAttemptCounter } from './work/attempts.ts';
 import { handleBulkItem, handleSingleCheck, type CheckHandlerDeps } from './work/check-handler.ts';
@@ -20,7 +20,7 @@ import { startHealthServer } from './work/health-server.ts';
 import { handleJobChunk } from './work/job-intake.ts';
 import { createMetrics } from './work/metrics.ts';
 import { startService } from './work/service.ts';
-import { deliverWebhook } from './work/webhook.ts';
+import { startWebhookDispatch } from './work/webhook-dispatch.ts';
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
@@ -97,21 +97,19 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
         events: { onWait: (ms, missed) => metrics.throttleWait(ms, missed), onBreakerOpened: (g) => metrics.breakerOpened(g) },
       });
 
-  const sendWebhook = async (job: FinishedJob) => {
-    if (!job.webhook) return;
-    const out = await deliverWebhook(job.webhook, { event: 'job.finished', ...job.status }, {
-      maxAttempts: m.WEBHOOK_MAX_ATTEMPTS,
-      allowPrivate: m.ALLOW_PRIVATE_WEBHOOKS,
-    });
-    metrics.webhook(out.delivered ? 'delivered' : 'failed');
-    if (out.delivered) await markWebhookDelivered(store, job.jobId).catch(() => undefined);
-    else log.warn({ jobId: job.jobId, attempts: out.attempts, error: out.error }, 'webhook not delivered');
-  };
+  const webhooks = startWebhookDispatch({
+    store,
+    log,
+    maxAttempts: m.WEBHOOK_MAX_ATTEMPTS,
+    retryIntervalMs: m.WEBHOOK_RETRY_INTERVAL * 1000,
+    allowPrivate: m.ALLOW_PRIVATE_WEBHOOKS,
+    onDelivery: (out) => metrics.webhook(out.delivered ? 'delivered' : 'failed'),
+  });
 
   const writer = createResultWriter(store, {
     onJobFinished: (job) => {
       log.info({ jobId: job.jobId, total: job.status.total }, 'job finished');
-      void sendWebhook(job);
+      if (job.webhook) webhooks.jobFinished(job.jobId);
     },
   });
 
@@ -182,6 +180,7 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
       log.info({ inFlight: checks.inFlight() }, 'draining');
       const [c] = await Promise.all([checks.stop(m.SHUTDOWN_GRACE_MS), jobs.stop(m.SHUTDOWN_GRACE_MS)]);
       if (c.unfinished > 0) log.warn({ unfinished: c.unfinished }, 'in-flight checks handed back');
+      webhooks.stop();
       await writer.close().catch((err) => log.warn({ err: (err as Error).message }, 'final flush failed'));
       // With NATS gone these would wait for a reconnect that may never come: bound them, then close.
       await settleWithin(heartbeat.stop(), NATS_STOP_MS);

@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createInbox, headers } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { machineEnv, readEnv, throttleEnv } from '../../shared/config.ts';
@@ -138,6 +140,56 @@ describe('machines: bulk jobs through JetStream into Postgres', () => {
       await m.stop();
     }
   }, 60_000);
+});
+
+describe('machines: webhooks that could not be delivered', () => {
+  let fx: Fixture;
+  beforeAll(async () => {
+    fx = await startFixture();
+  }, 60_000);
+  afterAll(async () => {
+    await fx?.close();
+  });
+
+  it('a webhook refused while its machine dies is sent later by another machine, exactly once', async () => {
+    // A receiver that is down (503) until opened; counts what it accepted.
+    let open = false;
+    const accepted: string[] = [];
+    let refused = 0;
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        if (!open) {
+          refused++;
+          res.statusCode = 503;
+        } else accepted.push(body);
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const env = fx.machineEnv({ WEBHOOK_MAX_ATTEMPTS: '1', WEBHOOK_RETRY_INTERVAL: '1' });
+    const a = await startMachineProcess({ ...env, MACHINE_ID: 'hook-a' });
+    let b: Awaited<ReturnType<typeof startMachineProcess>> | undefined;
+    let c: Awaited<ReturnType<typeof startMachineProcess>> | undefined;
+    try {
+      await fx.submitJob('job-hook', 'tenant-h', ['ok-h1@ok.test', 'ok-h2@ok.test'], { url, secret: 's' });
+      await fx.waitForJob('tenant-h', 'job-hook');
+      await expect.poll(() => refused, { timeout: 10_000 }).toBeGreaterThan(0);
+      await a.kill();
+      open = true;
+      [b, c] = await Promise.all([startMachineProcess({ ...env, MACHINE_ID: 'hook-b' }), startMachineProcess({ ...env, MACHINE_ID: 'hook-c' })]);
+      await expect.poll(() => accepted.length, { timeout: 30_000, interval: 200 }).toBe(1);
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(accepted).toHaveLength(1);
+      expect(JSON.parse(accepted[0]!)).toMatchObject({ event: 'job.finished', job_id: 'job-hook', state: 'finished', total: 2 });
+    } finally {
+      await a.kill();
+      await Promise.all([b?.stop(), c?.stop()]);
+      await new Promise<void>((r) => receiver.close(() => r()));
+    }
+  }, 90_000);
 });
 
 describe('machines: faults', () => {

@@ -23,7 +23,7 @@ export {
   getJobResults,
   getCheckResult,
   getJobWebhook,
-  listUndeliveredWebhooks,
+  claimWebhooks,
   markWebhookDelivered,
   encodeCursor,
   decodeCursor,
@@ -31,5 +31,6 @@ export {
   DEFAULT_PAGE_SIZE,
   type JobResultsQuery,
   type JobWebhook,
+  type ClaimWebhooksOptions,
 } from './queries.ts';
 export { jobs, jobItems, results, schema, type Schema, type JobState } from './schema.ts';

@@ -5,7 +5,7 @@ import { bulkItemMsgId } from '../../../shared/subjects.ts';
 import { openTestStore, sampleResult, STORE_BACKENDS } from '../../../test/support/postgres.ts';
 import type { Store } from './db.ts';
 import { storeJobChunk } from './jobs.ts';
-import { encodeCursor, getCheckResult, getJobResults, getJobStatus, getJobWebhook, listUndeliveredWebhooks, markWebhookDelivered } from './queries.ts';
+import { encodeCursor, getCheckResult, getJobResults, getJobStatus, getJobWebhook, claimWebhooks, markWebhookDelivered } from './queries.ts';
 import { createResultWriter } from './result-writer.ts';
 
 const TOTAL = 57;
@@ -95,12 +95,20 @@ describe.each(STORE_BACKENDS)('reading jobs and results on %s', (kind) => {
     expect(await getCheckResult(store, 'tenant-a', 'chk_missing')).toBeNull();
   });
 
-  it('a finished job\'s webhook is pending until marked delivered, and is marked once', async () => {
-    expect((await listUndeliveredWebhooks(store)).map((w) => w.jobId)).toEqual(['job-q']);
-    expect(await getJobWebhook(store, 'job-q')).toMatchObject({ tenantId: 'tenant-a', webhook: { url: 'https://hooks.example.test/q', secret: 'sec' }, deliveredAt: null });
+  it('a finished job\'s webhook is claimed by one machine at a time, again after the claim runs out, and never once delivered', async () => {
+    // Five machines sweeping at once: exactly one gets the job.
+    const claims = await Promise.all(Array.from({ length: 5 }, () => claimWebhooks(store, { leaseMs: 400 })));
+    expect(claims.flat().map((w) => w.jobId)).toEqual(['job-q']);
+    expect(claims.flat()[0]).toMatchObject({ tenantId: 'tenant-a', webhook: { url: 'https://hooks.example.test/q', secret: 'sec' }, deliveredAt: null, status: { state: 'finished' } });
+    expect(await claimWebhooks(store, { leaseMs: 400 })).toEqual([]);
+    // The claimant died or its delivery failed: once the lease is over, another machine may send it.
+    await new Promise((r) => setTimeout(r, 600));
+    expect((await claimWebhooks(store, { leaseMs: 60_000, jobId: 'job-q' })).map((w) => w.jobId)).toEqual(['job-q']);
     expect(await markWebhookDelivered(store, 'job-q')).toBe(true);
     expect(await markWebhookDelivered(store, 'job-q')).toBe(false);
     expect((await getJobWebhook(store, 'job-q'))!.deliveredAt).not.toBeNull();
-    expect(await listUndeliveredWebhooks(store)).toEqual([]);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(await claimWebhooks(store, { leaseMs: 1 })).toEqual([]);
   });
+
 });

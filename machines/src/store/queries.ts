@@ -3,7 +3,7 @@
  * Reads for the machines' NATS service and webhook sender. Every read names the
  * tenant: another tenant's job or check is reported exactly like a missing one (null).
  */
-import { and, asc, eq, gt, isNotNull, isNull, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { JobResultsPage, JobStatus, Webhook } from '../../../shared/messages.ts';
 import type { CheckResult, Reachability } from '../../../shared/result.ts';
 import type { Store } from './db.ts';
@@ -128,15 +128,43 @@ export function getJobWebhook(store: Store, jobId: string): Promise<JobWebhook |
   });
 }
 
-/** Finished jobs whose webhook was never delivered (e.g. the machine stopped right after the last result): send them at start. */
-export function listUndeliveredWebhooks(store: Store, limit = 100): Promise<JobWebhook[]> {
+export interface ClaimWebhooksOptions {
+  /** How long the claim holds: no other machine sends this webhook until then. */
+  leaseMs: number;
+  /** Only this job (right after it finished); otherwise any due job, oldest first. */
+  jobId?: string;
+  limit?: number;
+  /** Jobs finished longer ago than this are given up on. */
+  maxAgeMs?: number;
+}
+
+/**
+ * Claims finished jobs whose webhook is undelivered and unclaimed (or whose claim ran out: the
+ * machine died, or its delivery failed) and returns them. Atomic: two machines sweeping at the
+ * same moment never claim the same job. The database's clock decides, not the machines'.
+ */
+export function claimWebhooks(store: Store, opts: ClaimWebhooksOptions): Promise<JobWebhook[]> {
   return guarded(async () => {
-    const rows = await store.db
-      .select()
+    const due: SQL[] = [
+      eq(jobs.status, 'finished'),
+      isNotNull(jobs.webhookUrl),
+      isNull(jobs.webhookDeliveredAt),
+      or(isNull(jobs.webhookClaimedUntil), lt(jobs.webhookClaimedUntil, sql`now()`))!,
+    ];
+    if (opts.jobId) due.push(eq(jobs.id, opts.jobId));
+    if (opts.maxAgeMs) due.push(gt(jobs.finishedAt, sql`now() - ${opts.maxAgeMs} * interval '1 millisecond'`));
+    const candidates = store.db
+      .select({ id: jobs.id })
       .from(jobs)
-      .where(and(eq(jobs.status, 'finished'), isNotNull(jobs.webhookUrl), isNull(jobs.webhookDeliveredAt)))
+      .where(and(...due))
       .orderBy(asc(jobs.finishedAt))
-      .limit(limit);
+      .limit(opts.limit ?? 100)
+      .for('update', { skipLocked: true });
+    const rows = await store.db
+      .update(jobs)
+      .set({ webhookClaimedUntil: sql`now() + ${opts.leaseMs} * interval '1 millisecond'` })
+      .where(and(inArray(jobs.id, candidates), ...due))
+      .returning();
     return rows.map(toJobWebhook).filter((w): w is JobWebhook => w !== null);
   });
 }

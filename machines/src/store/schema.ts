@@ -27,6 +27,8 @@ export const jobs = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
     webhookDeliveredAt: timestamp('webhook_delivered_at', { withTimezone: true, mode: 'date' }),
+    /** A machine delivering the webhook holds it until then; after that any machine may (it died, or delivery failed). */
+    webhookClaimedUntil: timestamp('webhook_claimed_until', { withTimezone: true, mode: 'date' }),
   },
   (t) => [index('jobs_tenant_id_idx').on(t.tenantId)],
 );

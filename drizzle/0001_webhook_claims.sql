@@ -1,0 +1,1 @@
+ALTER TABLE "jobs" ADD COLUMN "webhook_claimed_until" timestamp with time zone;
