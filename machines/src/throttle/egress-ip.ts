@@ -5,6 +5,8 @@
  * the caller's address as Cloudflare sees it), retrying with backoff until it answers.
  * The throttles key on it, so a machine does no SMTP before it is known.
  */
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { ConfigError } from '../../../shared/config.ts';
@@ -30,16 +32,41 @@ export function normalizeIp(raw: string): string | null {
   return isIP(ip) ? ip.toLowerCase() : null;
 }
 
-/** One whoami round trip: the address, or an Error saying what went wrong. */
+/** A GET over node:http(s), so the address family can be chosen (fetch cannot). */
+function httpGet(url: URL, opts: { family: 0 | 4; headers: Record<string, string>; timeoutMs: number; signal?: AbortSignal }): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: 'GET', family: opts.family, headers: opts.headers, timeout: opts.timeoutMs, signal: opts.signal }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        if (text.length < 64 * 1024) text += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`${url.href} did not answer in ${opts.timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * One whoami round trip: the address, or an Error saying what went wrong. Over IPv4 first:
+ * SMTP to most MX hosts leaves over IPv4, and machines sharing an IP must all key their
+ * throttles on the same address, not some on the IPv6 one. IPv6 only when IPv4 cannot connect.
+ */
 export async function askWhoami(edgeUrl: string, token: string | undefined, timeoutMs: number, signal?: AbortSignal): Promise<string> {
   const url = new URL('/v1/whoami', edgeUrl.endsWith('/') ? edgeUrl : `${edgeUrl}/`);
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const res = await fetch(url, {
-    headers: token ? { authorization: `Bearer ${token}` } : {},
-    signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${url.href} answered ${res.status}: ${text.slice(0, 200)}`);
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  let res: { status: number; text: string };
+  try {
+    res = await httpGet(url, { family: 4, headers, timeoutMs, signal });
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    res = await httpGet(url, { family: 0, headers, timeoutMs, signal });
+  }
+  const { status, text } = res;
+  if (status < 200 || status > 299) throw new Error(`${url.href} answered ${status}: ${text.slice(0, 200)}`);
   let ip: string | null = null;
   try {
     const body = JSON.parse(text) as { ip?: unknown };
