@@ -48,6 +48,39 @@ export interface WebhookHit {
   body: string;
 }
 
+/**
+ * A machine's environment against local peers: private MX and webhooks allowed, short timeouts,
+ * a fixed EGRESS_IP and the throttles off (they have their own tests and would pace checks at 1/s).
+ */
+export function testMachineEnv(
+  peers: { natsUrl: string; databaseUrl: string; dnsServer: string; smtpPort: number },
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    NATS_URL: peers.natsUrl,
+    DATABASE_URL: peers.databaseUrl,
+    DNS_SERVERS: peers.dnsServer,
+    SMTP_PORT: String(peers.smtpPort),
+    ALLOW_PRIVATE_MX: '1',
+    ALLOW_PRIVATE_WEBHOOKS: '1',
+    HELO_NAME: 'machine.emailcheck.test',
+    FROM_EMAIL: 'verify@emailcheck.test',
+    SMTP_TIMEOUT: '5',
+    CHECK_DEADLINE: '15',
+    HTTP_PORT: '0',
+    LOG_LEVEL: 'error',
+    RETRY_DELAY_MS: '200',
+    ACK_WAIT_MS: '5000',
+    SHUTDOWN_GRACE_MS: '3000',
+    EGRESS_IP: '127.0.0.1',
+    THROTTLE_IP_RATE: '0',
+    THROTTLE_IP_DAILY: '0',
+    THROTTLE_PROVIDER_RATES: THROTTLE_PROVIDER_RATES_OFF,
+    BREAKER_COOLDOWN: '0',
+    ...extra,
+  };
+}
+
 export async function startFixture(opts: { rcptDelayMs?: number } = {}) {
   const nats = await startNatsServer();
   const db = await createTestDatabase();
@@ -75,30 +108,8 @@ export async function startFixture(opts: { rcptDelayMs?: number } = {}) {
   const js: JetStreamClient = jetstream(nc);
 
   /** What a machine process needs in its environment to live in this world. */
-  const machineEnv = (extra: Record<string, string> = {}): Record<string, string> => ({
-    NATS_URL: nats.url,
-    DATABASE_URL: db.url,
-    DNS_SERVERS: dns.server,
-    SMTP_PORT: String(smtp.port),
-    ALLOW_PRIVATE_MX: '1',
-    ALLOW_PRIVATE_WEBHOOKS: '1',
-    HELO_NAME: 'machine.emailcheck.test',
-    FROM_EMAIL: 'verify@emailcheck.test',
-    SMTP_TIMEOUT: '5',
-    CHECK_DEADLINE: '15',
-    HTTP_PORT: '0',
-    LOG_LEVEL: 'error',
-    RETRY_DELAY_MS: '200',
-    ACK_WAIT_MS: '5000',
-    SHUTDOWN_GRACE_MS: '3000',
-    // The throttles have their own tests (throttle.test.ts); elsewhere they would only slow things down.
-    EGRESS_IP: '127.0.0.1',
-    THROTTLE_IP_RATE: '0',
-    THROTTLE_IP_DAILY: '0',
-    THROTTLE_PROVIDER_RATES: THROTTLE_PROVIDER_RATES_OFF,
-    BREAKER_COOLDOWN: '0',
-    ...extra,
-  });
+  const machineEnv = (extra: Record<string, string> = {}): Record<string, string> =>
+    testMachineEnv({ natsUrl: nats.url, databaseUrl: db.url, dnsServer: dns.server, smtpPort: smtp.port }, extra);
 
   async function submitJob(jobId: string, tenantId: string, emails: string[], webhook?: Webhook, chunkSize = 100) {
     for (const chunk of jobChunks({ jobId, tenantId, emails, webhook }, chunkSize)) {

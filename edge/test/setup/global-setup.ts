@@ -24,7 +24,7 @@ import type { TestProject } from 'vitest/node';
 import { connect } from '@nats-io/transport-node';
 import { SERVICE } from '../../../shared/subjects.ts';
 import { startDnsServer, type DnsZone } from '../../../test/support/dns-server.ts';
-import { DOMAINS, mtaReply } from '../../../test/support/machine-fixture.ts';
+import { DOMAINS, mtaReply, testMachineEnv } from '../../../test/support/machine-fixture.ts';
 import { startMachineProcess } from '../../../test/support/machine-process.ts';
 import { startNatsServer } from '../../../test/support/nats-server.ts';
 import { startSmtpSink } from '../../../test/support/smtp-sink.ts';
@@ -89,30 +89,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const dns = await startDnsServer(zone);
   const rcptsSeen = new Map<string, number>();
   const smtp = await startSmtpSink({ rcptReply: mtaReply(rcptsSeen) });
-  const machine = await startMachineProcess({
-    NATS_URL: nats.url,
-    DATABASE_URL: db.url,
-    DNS_SERVERS: dns.server,
-    SMTP_PORT: String(smtp.port),
-    ALLOW_PRIVATE_MX: '1',
-    ALLOW_PRIVATE_WEBHOOKS: '1',
-    HELO_NAME: 'machine.emailcheck.test',
-    FROM_EMAIL: 'verify@emailcheck.test',
-    EGRESS_IP: '127.0.0.1',
-    // Throttles off: they are the machines' tests' business, and would pace these checks at 1/s.
-    THROTTLE_IP_RATE: '0',
-    THROTTLE_IP_DAILY: '0',
-    BREAKER_COOLDOWN: '0',
-    SMTP_TIMEOUT: '5',
-    CHECK_DEADLINE: '15',
-    CONCURRENCY: '20',
-    // A temporary answer is retried once, quickly, then stored as unknown.
-    MAX_DELIVER: '2',
-    RETRY_DELAY_MS: '100',
-    ACK_WAIT_MS: '5000',
-    SHUTDOWN_GRACE_MS: '2000',
-    LOG_LEVEL: 'warn',
-  });
+  const machine = await startMachineProcess(
+    testMachineEnv(
+      { natsUrl: nats.url, databaseUrl: db.url, dnsServer: dns.server, smtpPort: smtp.port },
+      // A temporary answer is retried once, quickly, then stored as unknown.
+      { CONCURRENCY: '20', MAX_DELIVER: '2', RETRY_DELAY_MS: '100', SHUTDOWN_GRACE_MS: '2000', LOG_LEVEL: 'warn' },
+    ),
+  );
 
   const control: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://control');
