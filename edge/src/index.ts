@@ -8,6 +8,7 @@ import { Hono } from 'hono';
 import { requireApiKey } from './auth/api-key.ts';
 import { edgeConfig, type AppEnv } from './env.ts';
 import { ApiError, toErrorResponse } from './errors.ts';
+import { allowedMethods } from './http/method-not-allowed.ts';
 import bulkRoutes from './routes/bulk.ts';
 import { checkRoutes } from './routes/check.ts';
 import { openApiRoutes } from './routes/openapi.ts';
@@ -38,7 +39,15 @@ app.route('/v1/check', checkRoutes);
 app.route('/v1/bulk', bulkRoutes);
 app.route('/v1/status', statusRoutes);
 
-app.notFound((c) => toErrorResponse(new ApiError(404, 'not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
+const allowed = allowedMethods(app);
+app.notFound((c) => {
+  const path = new URL(c.req.url).pathname;
+  const methods = allowed(path);
+  if (methods.length > 0) {
+    return toErrorResponse(new ApiError(405, 'method_not_allowed', `${path} takes ${methods.join(', ')}, not ${c.req.method}`, { allow: methods.join(', ') }));
+  }
+  return toErrorResponse(new ApiError(404, 'not_found', `no route for ${c.req.method} ${path}`));
+});
 app.onError((err) => toErrorResponse(err));
 
 export { app };

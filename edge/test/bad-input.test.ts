@@ -41,10 +41,16 @@ describe('bad input gets a 4xx JSON error, never a 500', () => {
     expect(await errorOf(await call('/v1/check', { key }))).toEqual({ status: 400, code: 'invalid_request' });
   });
 
-  it('unknown routes and methods are 404 JSON, with or without a key', async () => {
+  it('unknown routes are 404 JSON, with or without a key; a known route with the wrong method is 405 with Allow', async () => {
     const key = await createKey(newTenant());
     expect(await errorOf(await call('/v2/check', { key }))).toEqual({ status: 404, code: 'not_found' });
     expect(await errorOf(await call('/'))).toEqual({ status: 404, code: 'not_found' });
-    expect(await errorOf(await call('/v1/check', { key, method: 'DELETE' }))).toEqual({ status: 404, code: 'not_found' });
+    const del = await call('/v1/check', { key, method: 'DELETE' });
+    expect(del.headers.get('allow')).toBe('GET, HEAD, POST');
+    expect(await errorOf(del)).toEqual({ status: 405, code: 'method_not_allowed' });
+    const put = await call('/v1/bulk/job_x/results', { key, method: 'PUT' });
+    expect(put.headers.get('allow')).toBe('GET, HEAD');
+    expect(await errorOf(put)).toEqual({ status: 405, code: 'method_not_allowed' });
+    expect(await errorOf(await call('/v1/ping', { method: 'POST' }))).toEqual({ status: 405, code: 'method_not_allowed' });
   });
 });
