@@ -140,6 +140,7 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
       { name: 'bulk', consumer: await consumer(CONSUMERS.bulk), capacity: m.CONCURRENCY },
     ],
     concurrency: m.CONCURRENCY,
+    ackWaitMs: m.ACK_WAIT_MS,
     // The worker is freed when the SMTP part is over; the write and ack finish behind it.
     handle: (msg, feed, release) => {
       metrics.inFlight.inc();

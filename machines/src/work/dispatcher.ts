@@ -26,6 +26,12 @@ export interface DispatcherOptions {
   onError?: (err: unknown, feed: string) => void;
   /** How long one pull request waits for messages. */
   fetchExpiresMs?: number;
+  /**
+   * The consumer's ack wait: buffered messages get `working()` a few times per period, since
+   * workers held by throttle waits can leave them queued longer than that (JetStream would
+   * then redeliver them to another machine, and both would run the SMTP session).
+   */
+  ackWaitMs?: number;
 }
 
 export interface Dispatcher {
@@ -108,6 +114,13 @@ export function startDispatcher(opts: DispatcherOptions): Dispatcher {
     }
   };
 
+  const keepAlive = opts.ackWaitMs
+    ? setInterval(() => {
+        for (const b of buffers) for (const m of b) m.working();
+      }, Math.max(500, Math.floor(opts.ackWaitMs / 3)))
+    : null;
+  keepAlive?.unref();
+
   opts.feeds.forEach((f, i) => void feedLoop(f, buffers[i]!));
   for (let i = 0; i < opts.concurrency; i++) void worker();
 
@@ -115,6 +128,7 @@ export function startDispatcher(opts: DispatcherOptions): Dispatcher {
     inFlight: () => active,
     async stop(graceMs) {
       running = false;
+      if (keepAlive) clearInterval(keepAlive);
       notify(wakeWorkers);
       notify(wakeFeeds);
       for (const b of buffers) for (const m of b.splice(0)) m.nak();
