@@ -81,15 +81,20 @@ export function testMachineEnv(
   };
 }
 
-export async function startFixture(opts: { rcptDelayMs?: number } = {}) {
-  const nats = await startNatsServer();
-  const db = await createTestDatabase();
+/** DNS for DOMAINS: each has one MX, `mx.<domain>`, on 127.0.0.1 (where the SMTP sink listens). */
+export function mailZone(): DnsZone {
   const zone: DnsZone = {};
   for (const d of DOMAINS) {
     zone[d] = { MX: [{ preference: 10, exchange: `mx.${d}` }] };
     zone[`mx.${d}`] = { A: ['127.0.0.1'] };
   }
-  const dns = await startDnsServer(zone);
+  return zone;
+}
+
+export async function startFixture(opts: { rcptDelayMs?: number } = {}) {
+  const nats = await startNatsServer();
+  const db = await createTestDatabase();
+  const dns = await startDnsServer(mailZone());
   const rcptsSeen = new Map<string, number>();
   const smtp = await startSmtpSink({ rcptReply: mtaReply(rcptsSeen), rcptDelayMs: opts.rcptDelayMs });
   const hooks: WebhookHit[] = [];

@@ -23,8 +23,8 @@ import type { AddressInfo } from 'node:net';
 import type { TestProject } from 'vitest/node';
 import { connect } from '@nats-io/transport-node';
 import { SERVICE } from '../../../shared/subjects.ts';
-import { startDnsServer, type DnsZone } from '../../../test/support/dns-server.ts';
-import { DOMAINS, mtaReply, testMachineEnv } from '../../../test/support/machine-fixture.ts';
+import { startDnsServer } from '../../../test/support/dns-server.ts';
+import { DOMAINS, mailZone, mtaReply, testMachineEnv } from '../../../test/support/machine-fixture.ts';
 import { startMachineProcess } from '../../../test/support/machine-process.ts';
 import { startNatsServer } from '../../../test/support/nats-server.ts';
 import { startSmtpSink } from '../../../test/support/smtp-sink.ts';
@@ -81,12 +81,7 @@ const ROOT = new URL('../../../', import.meta.url).pathname;
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const nats = await startNatsServer({ websocket: true });
   const db = JSON.parse(postgresAdmin('create')) as { url: string; name: string };
-  const zone: DnsZone = {};
-  for (const d of DOMAINS) {
-    zone[d] = { MX: [{ preference: 10, exchange: `mx.${d}` }] };
-    zone[`mx.${d}`] = { A: ['127.0.0.1'] };
-  }
-  const dns = await startDnsServer(zone);
+  const dns = await startDnsServer(mailZone());
   const rcptsSeen = new Map<string, number>();
   const smtp = await startSmtpSink({ rcptReply: mtaReply(rcptsSeen) });
   const machine = await startMachineProcess(
