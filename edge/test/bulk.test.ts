@@ -409,10 +409,10 @@ describe('bad bulk requests get a 4xx JSON error, never a 500', () => {
     await expectError(await call(`/v1/bulk/${job_id}/results?cursor=not-a-cursor`, { key }), 400, 'invalid_request');
   });
 
-  it('unknown bulk routes and methods: 404 JSON', async () => {
+  it('unknown bulk routes: 404 JSON; a wrong method on a bulk route: 405 JSON', async () => {
     const key = await createKey(newTenant('bad'));
     await expectError(await call('/v1/bulk/job_AAAAAAAAAAAAAAAAAAAAAA/everything', { key }), 404, 'not_found');
-    await expectError(await call('/v1/bulk/job_AAAAAAAAAAAAAAAAAAAAAA', { key, method: 'DELETE' }), 404, 'not_found');
+    await expectError(await call('/v1/bulk/job_AAAAAAAAAAAAAAAAAAAAAA', { key, method: 'DELETE' }), 405, 'method_not_allowed');
   });
 
   it('no API key: 401', async () => {
