@@ -1,29 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refusedPort, startMockMta, startSilentServer, type MockMta } from '../../../../test/support/smtp-servers.ts';
 import { startSocksProxy, type SocksProxyHandle } from '../../../../test/support/socks-proxy.ts';
-import type { MxHost, SmtpSessionRequest } from '../types.ts';
 import { runSmtpSession } from './index.ts';
+import { mx, RCPT, sessionRequest } from '../../../../test/support/smtp-request.ts';
 import { openSmtpSocket, parseProxyUrl, TransportError } from './transport.ts';
 
-const RCPT = 'alice@example.test';
 
-function mx(exchange: string, address = '127.0.0.1', preference = 10): MxHost {
-  return { exchange, preference, addresses: [address] };
-}
 
-function request(port: number, overrides: Partial<SmtpSessionRequest> = {}): SmtpSessionRequest {
-  return {
-    hosts: [mx('mx1.example.test')],
-    port,
-    helloName: 'verifier.example.test',
-    fromEmail: 'verify@verifier.example.test',
-    rcpt: RCPT,
-    probeRcpt: null,
-    stepTimeoutMs: 2000,
-    deadline: Date.now() + 10_000,
-    ...overrides,
-  };
-}
 
 describe('parseProxyUrl', () => {
   it('reads host, port and credentials', () => {
@@ -60,7 +43,7 @@ describe('SMTP through a SOCKS5 proxy (microsocks)', () => {
 
   it('a check through the proxy reaches the MX and gets its answers', async () => {
     const before = server.connections;
-    const out = await runSmtpSession(request(server.port, { proxyUrl: proxy.url, probeRcpt: 'zz9@example.test' }));
+    const out = await runSmtpSession(sessionRequest(server.port, { proxyUrl: proxy.url, probeRcpt: 'zz9@example.test' }));
     expect(out.failure).toBeUndefined();
     expect(out.rcpt).toMatchObject({ code: 250, enhanced: '2.1.5' });
     expect(out.probe).toMatchObject({ code: 550, enhanced: '5.1.1' });
@@ -69,27 +52,27 @@ describe('SMTP through a SOCKS5 proxy (microsocks)', () => {
   });
 
   it('works with a proxy that requires a username and password', async () => {
-    const out = await runSmtpSession(request(server.port, { proxyUrl: authProxy.url }));
+    const out = await runSmtpSession(sessionRequest(server.port, { proxyUrl: authProxy.url }));
     expect(out.rcpt?.code).toBe(250);
   });
 
   it('wrong proxy credentials are a proxy failure', async () => {
     const bad = authProxy.url.replace('s3cret', 'wrong');
-    const out = await runSmtpSession(request(server.port, { proxyUrl: bad }));
+    const out = await runSmtpSession(sessionRequest(server.port, { proxyUrl: bad }));
     expect(out.failure).toBe('proxy');
     expect(out.rcpt).toBeUndefined();
   });
 
   it('an MX that refuses behind the proxy moves on to the next host, not a proxy failure', async () => {
     const out = await runSmtpSession(
-      request(server.port, { proxyUrl: proxy.url, hosts: [mx('mx1.example.test', '127.0.0.2'), mx('mx2.example.test', '127.0.0.1', 20)] }),
+      sessionRequest(server.port, { proxyUrl: proxy.url, hosts: [mx('mx1.example.test', '127.0.0.2'), mx('mx2.example.test', '127.0.0.1', 20)] }),
     );
     expect(out.rcpt).toMatchObject({ host: 'mx2.example.test', code: 250 });
   });
 
   it('an MX that refuses behind the proxy, with no other host, is a refused failure', async () => {
     const port = await refusedPort();
-    const out = await runSmtpSession(request(port, { proxyUrl: proxy.url }));
+    const out = await runSmtpSession(sessionRequest(port, { proxyUrl: proxy.url }));
     expect(out.failure).toBe('refused');
     expect(out.failureDetail).toContain('ConnectionRefused');
   });
@@ -97,7 +80,7 @@ describe('SMTP through a SOCKS5 proxy (microsocks)', () => {
   it('a banner timeout behind the proxy is a timeout', async () => {
     const silent = await startSilentServer();
     try {
-      const out = await runSmtpSession(request(silent.port, { proxyUrl: proxy.url, stepTimeoutMs: 400 }));
+      const out = await runSmtpSession(sessionRequest(silent.port, { proxyUrl: proxy.url, stepTimeoutMs: 400 }));
       expect(out.failure).toBe('timeout');
       expect(silent.connections).toBe(1);
     } finally {
@@ -111,7 +94,7 @@ describe('SMTP through a SOCKS5 proxy (microsocks)', () => {
     const before = server.connections;
     const started = Date.now();
     const out = await runSmtpSession(
-      request(server.port, {
+      sessionRequest(server.port, {
         proxyUrl: `socks5://127.0.0.1:${deadPort}`,
         stepTimeoutMs: 5000,
         hosts: [mx('mx1.example.test'), mx('mx2.example.test', '127.0.0.1', 20)],
@@ -128,7 +111,7 @@ describe('SMTP through a SOCKS5 proxy (microsocks)', () => {
   });
 
   it('a malformed PROXY_URL is a proxy failure, not a crash', async () => {
-    const out = await runSmtpSession(request(server.port, { proxyUrl: 'http://127.0.0.1:3128' }));
+    const out = await runSmtpSession(sessionRequest(server.port, { proxyUrl: 'http://127.0.0.1:3128' }));
     expect(out.failure).toBe('proxy');
   });
 });
