@@ -23,6 +23,7 @@ COPY package.json ./
 COPY bin ./bin
 COPY shared ./shared
 COPY machines ./machines
+COPY cli ./cli
 COPY drizzle ./drizzle
 USER node
 # Only /healthz and /metrics listen; SMTP is outbound. Nothing here is meant for the internet.

@@ -10,8 +10,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { startDevStack } from '../machines/src/cli/dev.ts';
-import { freePort } from '../machines/src/cli/dev-nats.ts';
+import { startDevStack } from '../cli/dev.ts';
+import { freePort } from '../cli/dev-nats.ts';
 import { fmt } from './measure.ts';
 import { startPeers } from './peers.ts';
 

@@ -9,7 +9,7 @@ process.stdout.on('error', (err) => {
 });
 
 register();
-const { main } = await import('../machines/src/cli/main.ts');
+const { main } = await import('../cli/main.ts');
 const code = await main(process.argv.slice(2));
 // Let stdout drain before exiting (large NDJSON/CSV outputs are piped).
 process.stdout.write('', () => process.exit(code));

@@ -8,8 +8,8 @@
 import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { planCapacity, planInputFromArgs, type Plan } from '../machines/src/cli/plan.ts';
-import { UsageError } from '../machines/src/cli/usage.ts';
+import { planCapacity, planInputFromArgs, type Plan } from '../cli/plan.ts';
+import { UsageError } from '../cli/usage.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'emailcheck.js');

@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, portAccepts } from '../machines/src/cli/dev-nats.ts';
+import { freePort, portAccepts } from '../cli/dev-nats.ts';
 import { startDnsServer, type TestDnsServer } from './support/dns-server.ts';
 import { startMockMta, type MockMta } from './support/smtp-servers.ts';
 

@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyRecord } from '../shared/api-keys.ts';
-import { freePort } from '../machines/src/cli/dev-nats.ts';
-import { runKeys, wranglerPersistDir } from '../machines/src/cli/keys.ts';
-import { UsageError } from '../machines/src/cli/usage.ts';
-import { startWranglerDev, type WranglerDev } from '../machines/src/cli/wrangler.ts';
+import { freePort } from '../cli/dev-nats.ts';
+import { runKeys, wranglerPersistDir } from '../cli/keys.ts';
+import { UsageError } from '../cli/usage.ts';
+import { startWranglerDev, type WranglerDev } from '../cli/wrangler.ts';
 
 const BIN = join(resolve(import.meta.dirname, '..'), 'bin', 'emailcheck.js');
 

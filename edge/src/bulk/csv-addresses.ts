@@ -14,7 +14,7 @@ export interface CsvAddress {
   line: number;
 }
 
-/** Same header words as the CLI's input (machines/src/cli/input.ts): only the first non-blank record can be one. */
+/** Same header words as the CLI's input (cli/input.ts): only the first non-blank record can be one. */
 const HEADER = /^\s*(e-?mail|e-?mail[_ ]?address|address|mail)\s*$/i;
 
 /** Line breaks in text[from, to): CRLF, LF and bare CR each count once. */

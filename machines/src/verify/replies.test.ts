@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REPLY_EXAMPLES } from './reply-examples.ts';
+import { REPLY_EXAMPLES } from '../../../test/data/reply-examples.ts';
 import {
   classifyReply,
   ENHANCED_RULES,

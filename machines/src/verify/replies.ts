@@ -60,7 +60,7 @@ export const ENHANCED_RULES: readonly EnhancedRule[] = [
 /**
  * Known reply texts, each with the real reply it came from. Sources: Reacher's
  * core/src/smtp/parser.rs, provider postmaster pages, MTA docs and bug reports; the full
- * replies are test cases in reply-examples.ts.
+ * replies are test cases in test/data/reply-examples.ts.
  */
 export const REPLY_PATTERNS: readonly ReplyPattern[] = [
   // ---- Rate limits on the recipient: the mailbox exists; retry later. Before the enhanced code,

@@ -1,11 +1,11 @@
 /**
- * @module verify/reply-examples
+ * @module test/data/reply-examples
  * Real SMTP replies and the class each must get: the evidence behind REPLY_PATTERNS.
  * Text is as our client hands it over: basic code split off, continuation lines joined with "\n"
  * and their "550-" prefixes removed. Recipient addresses of private people are replaced with
  * example.test ones; everything else is verbatim from the source named.
  */
-import type { ReplyClass } from './types.ts';
+import type { ReplyClass } from '../../machines/src/verify/types.ts';
 
 export interface ReplyExample {
   code: number;

@@ -5,8 +5,8 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ApiKeyRecord, apiKeyKvKey, generateApiKey, hashApiKey } from '../../../shared/api-keys.ts';
-import { ConfigError, devEnv, readEnv } from '../../../shared/config.ts';
+import { ApiKeyRecord, apiKeyKvKey, generateApiKey, hashApiKey } from '../shared/api-keys.ts';
+import { ConfigError, devEnv, readEnv } from '../shared/config.ts';
 import { UsageError } from './usage.ts';
 import { getLocalKv, putLocalKv } from './wrangler.ts';
 

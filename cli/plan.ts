@@ -12,7 +12,7 @@
  * - `fly scale count N --region R --process-group G` sets the machine count of one group in one region.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, machineEnv, readEnv, throttleEnv, type Rate } from '../../../shared/config.ts';
+import { ConfigError, machineEnv, readEnv, throttleEnv, type Rate } from '../shared/config.ts';
 import { UsageError } from './usage.ts';
 
 /** The issue's month: a plan is a daily rate times 30. */

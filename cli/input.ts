@@ -5,7 +5,7 @@
  * the syntax stage rejects, so a bad line is reported, never dropped.
  */
 import { readFile } from 'node:fs/promises';
-import { firstCsvField } from '../../../shared/csv.ts';
+import { firstCsvField } from '../shared/csv.ts';
 
 export class InputError extends Error {
   readonly code = 'unreadable_input';

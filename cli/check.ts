@@ -4,10 +4,10 @@
  * per address in input order (summary lines, NDJSON or CSV).
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, readEnv, verifierEnv } from '../../../shared/config.ts';
-import { resultCsvHeader, resultCsvRow } from '../../../shared/csv.ts';
-import type { CheckResult } from '../../../shared/result.ts';
-import { verify, verifyOptionsFrom } from '../verify/index.ts';
+import { ConfigError, readEnv, verifierEnv } from '../shared/config.ts';
+import { resultCsvHeader, resultCsvRow } from '../shared/csv.ts';
+import type { CheckResult } from '../shared/result.ts';
+import { verify, verifyOptionsFrom } from '../machines/src/verify/index.ts';
 import { readAddressInput } from './input.ts';
 import { mapOrdered } from './ordered-map.ts';
 import { createProgress } from './progress.ts';

@@ -3,9 +3,9 @@
  * `emailcheck machine`: runs one machine process until SIGTERM/SIGINT, then drains
  * and exits 0. Settings come from the environment (README tables).
  */
-import { ConfigError, machineEnv, readEnv, throttleEnv } from '../../../shared/config.ts';
-import { startMachine } from '../machine.ts';
-import { verifyOptionsFromEnv } from '../verify/index.ts';
+import { ConfigError, machineEnv, readEnv, throttleEnv } from '../shared/config.ts';
+import { startMachine } from '../machines/src/machine.ts';
+import { verifyOptionsFromEnv } from '../machines/src/verify/index.ts';
 import { UsageError } from './usage.ts';
 
 export async function runMachine(argv: string[]): Promise<number> {
