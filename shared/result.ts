@@ -105,6 +105,16 @@ export const SmtpSchema = z.object({
 });
 export type SmtpResult = z.infer<typeof SmtpSchema>;
 
+/** The SMTP session a result came from: shared by several addresses of a domain, and whether the catch-all answer was probed in it or known. */
+export const SessionDebugSchema = z.object({
+  shared: z.boolean(),
+  /** RCPT commands the session carried, the catch-all probe included. */
+  recipients: z.number().int().nonnegative(),
+  /** `probe`: probed in this session; `cache`: known for the domain (CATCH_ALL_TTL); null: not asked (provider rule, or off). */
+  catch_all: z.enum(['probe', 'cache']).nullable(),
+});
+export type SessionDebug = z.infer<typeof SessionDebugSchema>;
+
 export const DebugSchema = z.object({
   egress_ip: z.string().nullable(),
   mx_host: z.string().nullable(),
@@ -112,6 +122,7 @@ export const DebugSchema = z.object({
   duration_ms: z.number().int().nonnegative(),
   smtp_replies: z.array(SmtpReplySchema),
   checked_at: z.string(),
+  session: SessionDebugSchema.optional(),
 });
 
 export const CheckResultSchema = z.object({
