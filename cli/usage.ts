@@ -20,7 +20,7 @@ Usage:
                           egress IPs and machines for a monthly volume, and the Fly.io commands
   emailcheck dev          the whole stack on 127.0.0.1 (nats-server, a machine, the Worker
                           under wrangler dev); what "npm start" runs
-  emailcheck keys create --tenant T --name N [--rate-per-minute N] [--daily-quota N]
+  emailcheck keys create --tenant T --name N [--rate-per-minute N] [--daily-quota N] [--operator]
                           [--local] [--json]
   emailcheck keys disable KEY|SHA256 [--local]
   emailcheck help

@@ -16,6 +16,8 @@ export const ApiKeyRecord = z.object({
   /** Requests per UTC day; null: no daily quota. */
   daily_quota: z.number().int().min(1).nullable(),
   disabled: z.boolean(),
+  /** An operator's key: may read what concerns the deployment, not a tenant (`/v1/status` under STATUS_ACCESS=operator). */
+  operator: z.boolean().optional(),
   created_at: z.iso.datetime(),
 });
 export type ApiKeyRecord = z.infer<typeof ApiKeyRecord>;
