@@ -19,7 +19,8 @@ import { whoamiRoutes } from './routes/whoami.ts';
 export { NatsHub } from './nats/hub.ts';
 export { KeyLimiter } from './auth/key-limiter.ts';
 
-const app = new Hono<AppEnv>();
+// `strict: false`: `/v1/status/` is `/v1/status`, not a 405 that lists the method it was called with.
+const app = new Hono<AppEnv>({ strict: false });
 
 app.use('*', securityHeaders);
 app.use('*', async (c, next) => {
