@@ -76,7 +76,7 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
   const { nc } = await connectNats(m.NATS_URL, `emailcheck-machine-${id}`, { token: m.NATS_TOKEN, user: m.NATS_USER, pass: m.NATS_PASS });
   // JetStream never stops redelivering (max_deliver -1): the handler stores the final
   // outcome itself at MAX_DELIVER, so a crash during the last delivery loses nothing.
-  const topo = await ensureTopology(nc, { maxDeliver: -1, ackWaitMs: m.ACK_WAIT_MS });
+  const topo = await ensureTopology(nc, { maxDeliver: -1, ackWaitMs: m.ACK_WAIT_MS, replicas: m.NATS_REPLICAS });
   const service = await startService(nc, store, { version: VERSION, machineId: id, log });
 
   let natsUp = true;
