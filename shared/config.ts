@@ -140,6 +140,7 @@ export const machineEnv = {
   NATS_TOKEN: env.string(undefined, 'NATS auth token (secret), if the server wants one.'),
   NATS_USER: env.string(undefined, 'NATS user name (secret), with NATS_PASS.'),
   NATS_PASS: env.string(undefined, 'NATS password (secret), with NATS_USER.'),
+  NATS_REPLICAS: env.int(1, 'Replicas of every JetStream stream and KV bucket the machines create: 1 for one server, 3 for a 3-node cluster. Existing ones are scaled to it at start (a cluster is needed above 1).', { min: 1, max: 5 }),
   DATABASE_URL: env.string(undefined, 'Postgres URL (postgres.js). Unset: embedded PGlite in PGLITE_DIR.'),
   PGLITE_DIR: env.string('.data/pglite', 'Data folder of the embedded PGlite database when DATABASE_URL is unset (`memory://` keeps nothing).'),
   MACHINE_ID: env.string(undefined, 'Name of this machine in heartbeats and logs.', { defaultDoc: 'host name + pid', pattern: /^[A-Za-z0-9_-]{1,64}$/ }),
