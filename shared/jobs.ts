@@ -54,7 +54,8 @@ export function jobChunks(job: JobToChunk, chunkSize = DEFAULT_CHUNK_SIZE): JobC
     total: job.emails.length,
     emails: job.emails.slice(from, to),
     ...(job.rows ? { rows: job.rows.slice(from, to).map((r) => [...r]) } : {}),
-    ...(job.webhook ? { webhook: job.webhook } : {}),
+    // Job-level data once per job, not once per chunk: the machine storing chunk 0 records it.
+    ...(job.webhook && chunkIndex === 0 ? { webhook: job.webhook } : {}),
     ...(job.inputColumns && chunkIndex === 0 ? { inputColumns: [...job.inputColumns] } : {}),
     createdAt,
   }));

@@ -1,7 +1,9 @@
 /**
  * @module store/jobs
  * Stores bulk jobs from their `jobs.submit.<jobId>` chunks. Idempotent: the first
- * chunk to arrive creates the job row, a redelivered chunk changes nothing.
+ * chunk to arrive creates the job row, a redelivered chunk changes nothing. Job-level data (the
+ * webhook) comes with chunk 0 only, which may arrive after others: it is set on the row then, in
+ * the transaction that also stores chunk 0's items, so the job cannot finish before it is known.
  */
 import { and, eq, isNull } from 'drizzle-orm';
 import type { JobChunkMessage } from '../../../shared/messages.ts';
@@ -41,7 +43,13 @@ export async function storeJobChunk(store: Store, chunk: JobChunkMessage): Promi
       })
       .onConflictDoNothing({ target: jobs.id })
       .returning({ id: jobs.id });
-    // Job-level fields may ride on any one chunk, not necessarily the first to arrive.
+    if (created.length === 0 && chunk.webhook) {
+      await tx
+        .update(jobs)
+        .set({ webhookUrl: chunk.webhook.url, webhookSecret: chunk.webhook.secret })
+        .where(and(eq(jobs.id, chunk.jobId), isNull(jobs.webhookUrl)));
+    }
+    // Job-level fields ride on chunk 0, not necessarily the first to arrive.
     if (created.length === 0 && chunk.inputColumns) {
       await tx.update(jobs).set({ inputColumns: chunk.inputColumns }).where(and(eq(jobs.id, chunk.jobId), isNull(jobs.inputColumns)));
     }
