@@ -38,6 +38,7 @@ export const REASON_BASE = {
   dns_failure: 25,
   smtp_rejected: 20, // a 5xx we could not attribute
   smtp_unreachable: 15, // no MX host took a connection
+  mx_limit_reached: 15, // every MX address we may try refused or failed: as unreachable
   relay_denied: 10, // the MX does not take mail for this domain
   private_mx_refused: 5, // the domain's MX points at a private network
 } as const satisfies Record<Reason, number>;
