@@ -4,16 +4,17 @@
  * NATS, Postgres or HTTP; the CLI, the machines and the tests all call this.
  */
 import { randomBytes } from 'node:crypto';
-import type { CheckResult, MiscResult, Reason, SessionDebug, SmtpReply } from '../../../shared/result.ts';
+import type { CheckResult, MiscResult, MxAttempt, Reason, SessionDebug, SmtpReply } from '../../../shared/result.ts';
 import { checkSyntax, type SyntaxCheck } from '../../../shared/syntax.ts';
 import { failsSyntax, invalidSyntaxResult, syntaxSection } from '../../../shared/syntax-result.ts';
 import { miscChecks } from '../../../shared/misc.ts';
+import { withScore } from '../../../shared/score.ts';
 import { isPublicAddress } from './address-ranges.ts';
 import { probeKnowledge, type CatchAllKnowledge } from './catch-all.ts';
 import { lookupMx } from './mx.ts';
 import { resolveProvider, type ProviderRule } from './providers.ts';
 import { runSmtpSession } from './smtp/index.ts';
-import type { MxHost, MxLookup, SmtpSessionOutcome, VerifyOptions } from './types.ts';
+import type { MxHost, MxLookup, SmtpSessionOutcome, UnresolvedMx, VerifyOptions } from './types.ts';
 import { NO_SMTP, applyMisc, mxVerdict, smtpVerdict, verdictOf, type Verdict } from './verdict.ts';
 
 
@@ -46,7 +47,7 @@ export async function verify(email: string, options: VerifyOptions): Promise<Che
   const deadline = started + options.deadlineMs;
   const syntax = checkSyntax(email);
   if (failsSyntax(syntax) || !syntax.asciiDomain) {
-    return invalidSyntaxResult(email, syntax, { egress_ip: options.egressIp ?? null, checked_at: new Date(started).toISOString(), duration_ms: Date.now() - started });
+    return withScore(invalidSyntaxResult(email, syntax, { egress_ip: options.egressIp ?? null, checked_at: new Date(started).toISOString(), duration_ms: Date.now() - started }));
   }
   const domain = syntax.asciiDomain;
   const signal = combineSignals(options.signal, AbortSignal.timeout(options.deadlineMs));
@@ -97,20 +98,21 @@ export function domainTarget(domain: string, mx: MxLookup): DomainTarget {
 
 export const rcptOf = (username: string, domain: string): string => `${username}@${domain}`;
 
-function debugOf(a: AddressCheck, options: VerifyOptions, mxHost: string | null, provider: string | null, replies: SmtpReply[], session?: SessionDebug) {
+function debugOf(a: AddressCheck, options: VerifyOptions, mxHost: string | null, provider: string | null, replies: SmtpReply[], attempts?: MxAttempt[], session?: SessionDebug) {
   return {
     egress_ip: options.egressIp ?? null,
     mx_host: mxHost,
     provider,
     duration_ms: Date.now() - a.started,
     smtp_replies: replies,
+    ...(attempts ? { mx_attempts: attempts } : {}),
     checked_at: new Date(a.started).toISOString(),
     ...(session ? { session } : {}),
   };
 }
 
 export function resultBeforeSmtp(a: AddressCheck, t: DomainTarget, verdict: Verdict, options: VerifyOptions): CheckResult {
-  return { input: a.input, syntax: syntaxSection(a.syntax), ...verdict, mx: t.mxBlock, misc: a.misc, smtp: NO_SMTP, debug: debugOf(a, options, null, t.provider?.id ?? null, []) };
+  return withScore({ input: a.input, syntax: syntaxSection(a.syntax), ...verdict, mx: t.mxBlock, misc: a.misc, smtp: NO_SMTP, debug: debugOf(a, options, null, t.provider?.id ?? null, []) });
 }
 
 export interface SessionFacts {
@@ -125,21 +127,24 @@ export interface SessionFacts {
 export function resultFromSmtp(a: AddressCheck, t: DomainTarget, outcome: SmtpSessionOutcome, options: VerifyOptions, facts: SessionFacts): CheckResult {
   const fromSmtp = smtpVerdict(outcome, t.provider, facts.catchAll);
   const session: SessionDebug = { shared: facts.shared ?? false, recipients: facts.recipients, catch_all: facts.catchAllSource };
-  return {
+  const hosts = t.mx.kind === 'ok' ? t.mx.hosts : [];
+  const unresolved = t.mx.kind === 'ok' ? t.mx.unresolved : undefined;
+  return withScore({
     input: a.input,
     syntax: syntaxSection(a.syntax),
     ...applyMisc(fromSmtp, a.misc),
     mx: t.mxBlock,
     misc: a.misc,
     smtp: fromSmtp.smtp,
-    debug: debugOf(a, options, outcome.mxHost, t.provider?.id ?? null, outcome.replies, session),
-  };
+    debug: debugOf(a, options, outcome.mxHost, t.provider?.id ?? null, outcome.replies, mxAttempts(hosts, unresolved, outcome.attempts), session),
+  });
 }
 
 /** The request fields every session of a check shares. */
 export function sessionBase(hosts: MxHost[], options: VerifyOptions, deadline: number, signal: AbortSignal) {
   return {
-    hosts: hosts.slice(0, options.maxMxHosts),
+    hosts,
+    maxAddresses: options.maxMxAddresses,
     port: options.smtpPort,
     helloName: options.helloName,
     fromEmail: options.fromEmail,
@@ -178,6 +183,38 @@ export async function knownCatchAll(domain: string, options: VerifyOptions): Pro
   return options.catchAll ? options.catchAll.get(domain).catch(() => null) : null;
 }
 
+const NO_ADDRESS_DETAIL: Record<UnresolvedMx['why'], string> = {
+  nxdomain: 'MX name does not exist (NXDOMAIN)',
+  nodata: 'MX name has no A or AAAA record',
+  servfail: 'address lookup failed (SERVFAIL)',
+  timeout: 'address lookup timed out',
+  private: 'only private addresses, refused',
+};
+
+/**
+ * The MX walk as the result shows it: names that gave no address (they cost no attempt)
+ * in their place by preference among the addresses tried, up to where the walk ended.
+ */
+function mxAttempts(hosts: MxHost[], unresolved: UnresolvedMx[] = [], tried: MxAttempt[] = []): MxAttempt[] {
+  const preference = new Map(hosts.map((h) => [h.exchange, h.preference]));
+  const pending = [...unresolved];
+  const out: MxAttempt[] = [];
+  const takeUpTo = (p: number): void => {
+    while (pending.length > 0 && pending[0]!.preference <= p) {
+      const u = pending.shift()!;
+      out.push({ host: u.exchange, address: null, outcome: u.why === 'private' ? 'private' : 'unresolvable', detail: NO_ADDRESS_DETAIL[u.why] });
+    }
+  };
+  for (const attempt of tried) {
+    takeUpTo(preference.get(attempt.host) ?? Infinity);
+    out.push(attempt);
+  }
+  // A walk that went through every address also went past every name after them.
+  const last = tried.at(-1);
+  if (!last || (last.outcome !== 'answered' && last.outcome !== 'not_tried')) takeUpTo(Infinity);
+  return out;
+}
+
 /** The beforeSmtp hook said not to talk to this host: the session stops before connecting. */
 class SmtpSkipped extends Error {}
 
@@ -188,7 +225,7 @@ export async function cachedLookupMx(domain: string, options: VerifyOptions, sig
     servers: options.dnsServers,
     timeoutMs: Math.min(options.dnsTimeoutMs, options.deadlineMs),
     allowPrivate: options.allowPrivateMx,
-    maxHosts: options.maxMxHosts,
+    maxAddresses: options.maxMxAddresses,
     signal,
   }).catch((err: unknown): MxLookup => {
     // The deadline (or the caller) stopped the lookup; anything else is a bug and must surface.

@@ -9,20 +9,13 @@
 import type { SmtpReply, SmtpStage } from '../../../../shared/result.ts';
 import type { MxHost, SessionCaps, SmtpFailure, SmtpSessionOutcome, SmtpSessionRequest } from '../types.ts';
 import { ChannelError, SmtpChannel } from './channel.ts';
+import type { AddressAttempt } from './mx-walk.ts';
 import type { ParsedReply } from './reply-reader.ts';
 import { openSmtpSocket, TransportError, type SocksProxy } from './transport.ts';
 
 /** The 221 to QUIT is a courtesy: never wait longer than this for it. */
 const QUIT_WAIT_MS = 1000;
 
-/** How one address's attempt ended. */
-export type Attempt =
-  /** Reached MAIL FROM: its answers are final, no other host is tried. */
-  | { kind: 'final' }
-  /** The connection failed before MAIL FROM (refused, timeout, garbage): try the next address. */
-  | { kind: 'failed'; failure: SmtpFailure; detail: string }
-  /** The server answered with a rejection before MAIL FROM (554 banner, 421 to EHLO): try the next address. */
-  | { kind: 'rejected'; detail: string };
 
 export interface Context {
   req: SmtpSessionRequest;
@@ -73,7 +66,7 @@ interface Slot {
   probe: boolean;
 }
 
-export async function tryAddress(ctx: Context, host: MxHost, address: string): Promise<Attempt> {
+export async function tryAddress(ctx: Context, host: MxHost, address: string): Promise<AddressAttempt> {
   const { req, outcome } = ctx;
   const grouped = req.rcpts !== undefined;
   const caps = grouped ? (req.caps ?? UNCAPPED) : UNCAPPED;
@@ -116,7 +109,7 @@ export async function tryAddress(ctx: Context, host: MxHost, address: string): P
       if (!(err instanceof ChannelError)) throw err;
     }
   };
-  const rejected = async (r: ParsedReply, s: SmtpStage): Promise<Attempt> => {
+  const rejected = async (r: ParsedReply, s: SmtpStage): Promise<AddressAttempt> => {
     await quit(true);
     return { kind: 'rejected', detail: `${where}: ${s} rejected: ${r.code} ${r.text.split('\n', 1)[0]}` };
   };

@@ -1,11 +1,12 @@
 /**
  * @module verify/smtp/session
- * The SMTP session of one check (or one group of same-domain addresses): MX hosts in
- * order until one reaches MAIL FROM; what is said on each connection is conversation.ts.
+ * The SMTP session of one check (or of a group of same-domain addresses): MX addresses in
+ * order (mx-walk.ts) until one reaches MAIL FROM; what is said on each connection is conversation.ts.
  */
 import type { SmtpFailure, SmtpSessionOutcome, SmtpSessionRequest } from '../types.ts';
 import { assertSafeCommand, type SmtpChannel } from './channel.ts';
 import { tryAddress, type Context } from './conversation.ts';
+import { walkMxAddresses } from './mx-walk.ts';
 import { parseProxyUrl, TransportError, type SocksProxy } from './transport.ts';
 
 /**
@@ -38,43 +39,20 @@ export async function runSmtpSession(req: SmtpSessionRequest): Promise<SmtpSessi
     },
   };
   try {
-    // The last reason an attempt ended without reaching MAIL FROM; a reply-level rejection clears it.
-    let last: { failure: SmtpFailure; detail: string } | null = null;
-    for (const host of req.hosts) {
-      const stop = stopReason(req);
-      if (stop) return fail(stop.failure, stop.detail);
-      await req.beforeConnect?.(host);
-      outcome.mxHost = host.exchange;
-      if (host.addresses.length === 0) last = { failure: 'refused', detail: `${host.exchange}: no address to connect to` };
-      for (const address of host.addresses) {
-        const stop = stopReason(req);
-        if (stop) return fail(stop.failure, stop.detail);
-        const attempt = await tryAddress(ctx, host, address);
-        if (attempt.kind === 'final') {
-          // An earlier host's rejection is not what happened to this conversation.
-          if (!outcome.failure) delete outcome.failureDetail;
-          return outcome;
-        }
-        if (attempt.kind === 'rejected') {
-          last = null;
-          outcome.failureDetail = attempt.detail;
-          continue;
-        }
-        last = attempt;
-        // The proxy is the same for every host, and an abort is for the whole check.
-        if (attempt.failure === 'proxy' || attempt.failure === 'aborted') return fail(attempt.failure, attempt.detail);
-      }
-    }
-    if (last) return fail(last.failure, last.detail);
-    if (req.hosts.length === 0) return fail('refused', 'no MX host to connect to');
+    const walk = await walkMxAddresses(
+      { hosts: req.hosts, maxAddresses: req.maxAddresses, deadline: req.deadline, signal: req.signal, beforeConnect: req.beforeConnect },
+      (host, address) => tryAddress(ctx, host, address),
+    );
+    outcome.mxHost = walk.mxHost;
+    outcome.attempts = walk.attempts;
+    if (walk.limitReached) outcome.addressLimitReached = true;
+    if (walk.final) return outcome;
+    if (walk.failure) return fail(walk.failure, walk.detail ?? walk.failure);
+    // Every attempt ended in a reply-level rejection: the replies say why.
+    if (walk.detail !== undefined) outcome.failureDetail = walk.detail;
     return outcome;
   } finally {
     req.signal?.removeEventListener('abort', onAbort);
   }
 }
 
-function stopReason(req: SmtpSessionRequest): { failure: SmtpFailure; detail: string } | null {
-  if (req.signal?.aborted) return { failure: 'aborted', detail: 'check aborted' };
-  if (Date.now() >= req.deadline) return { failure: 'timeout', detail: 'check deadline reached before an MX host answered' };
-  return null;
-}
