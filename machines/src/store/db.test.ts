@@ -77,7 +77,8 @@ describe('migrations', () => {
       for (const sharedBuffersMb of [8, 24]) {
         const store = await openDatabase({ pgliteDir, pgliteSharedBuffersMb: sharedBuffersMb });
         const shown = await store.db.execute(sql`select current_setting('shared_buffers') as shared_buffers, current_setting('max_connections') as max_connections`);
-        expect(shown.rows[0]).toEqual({ shared_buffers: `${sharedBuffersMb}MB`, max_connections: '5' });
+        // PGlite answers execute() with { rows }.
+        expect((shown as { rows: unknown[] }).rows[0]).toEqual({ shared_buffers: `${sharedBuffersMb}MB`, max_connections: '5' });
         await store.close();
       }
     });
