@@ -172,6 +172,12 @@ export const edgeEnv = {
   CACHE_TTL_RISKY: env.int(259_200, 'Seconds a `risky` result stays in the KV cache (0: not cached).', { min: 0 }),
   CACHE_TTL_INVALID: env.int(604_800, 'Seconds an `invalid` result stays in the KV cache (0: not cached). `unknown` is never cached.', { min: 0 }),
   KEY_CACHE_SECONDS: env.int(30, 'Seconds a Worker isolate reuses an API key record read from KV (disabling a key takes effect within this, plus KV propagation).', { min: 0, max: 3600 }),
+  RESULT_CACHE_SCOPE: env.string('tenant', 'Whose checks a cached result answers: `tenant` (each tenant its own cache) or `shared` (one cache for all tenants: saves SMTP sessions, but a hit tells a tenant that someone else checked the address, when, and what the server replied).', {
+    pattern: /^(tenant|shared)$/,
+  }) as EnvVar<'tenant' | 'shared'>,
+  STATUS_ACCESS: env.string('any', 'Who may read `GET /v1/status` (machine ids, versions, egress IPs): `any` API key, or only `operator` keys (`emailcheck keys create --operator`); others get 403.', {
+    pattern: /^(any|operator)$/,
+  }) as EnvVar<'any' | 'operator'>,
   MAX_BULK_EMAILS: env.int(100_000, 'Most addresses in one bulk job (more: 413).', { min: 1 }),
   MAX_BODY_BYTES: env.int(10_485_760, 'Largest request body accepted, in bytes (more: 413).', { min: 1024 }),
 } satisfies EnvSpec;
