@@ -9,7 +9,7 @@
 import type { CheckResult, SmtpReply } from '../../../shared/result.ts';
 import { checkSyntax } from '../../../shared/syntax.ts';
 import { failsSyntax } from '../../../shared/syntax-result.ts';
-import { miscChecks } from '../../../shared/misc.ts';
+import { loadMiscLists, miscChecks } from '../../../shared/misc.ts';
 import { probeKnowledge } from './catch-all.ts';
 import { sessionCaps } from './providers.ts';
 import { runSmtpSession } from './smtp/index.ts';
@@ -51,6 +51,7 @@ const settle = (p: Promise<CheckResult>): Promise<GroupItem> => p.then((result) 
  */
 export async function verifyGroup(emails: readonly string[], options: VerifyOptions): Promise<GroupItem[]> {
   const out: GroupItem[] = new Array(emails.length);
+  await loadMiscLists();
   const domains = new Map<string, { index: number; address: AddressCheck }[]>();
   const alone: Promise<void>[] = [];
   emails.forEach((email, index) => {

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { CheckResult, MiscResult, MxAttempt, Reason, SessionDebug, SmtpReply } from '../../../shared/result.ts';
 import { checkSyntax, type SyntaxCheck } from '../../../shared/syntax.ts';
 import { failsSyntax, invalidSyntaxResult, syntaxSection } from '../../../shared/syntax-result.ts';
-import { miscChecks } from '../../../shared/misc.ts';
+import { loadMiscLists, miscChecks } from '../../../shared/misc.ts';
 import { withScore } from '../../../shared/score.ts';
 import { isPublicAddress } from './address-ranges.ts';
 import { probeKnowledge, type CatchAllKnowledge } from './catch-all.ts';
@@ -50,6 +50,7 @@ export async function verify(email: string, options: VerifyOptions): Promise<Che
     return withScore(invalidSyntaxResult(email, syntax, { egress_ip: options.egressIp ?? null, checked_at: new Date(started).toISOString(), duration_ms: Date.now() - started }));
   }
   const domain = syntax.asciiDomain;
+  await loadMiscLists();
   const signal = combineSignals(options.signal, AbortSignal.timeout(options.deadlineMs));
   const mx: MxLookup = syntax.addressLiteral ? literalMx(syntax.addressLiteral, options.allowPrivateMx) : await cachedLookupMx(domain, options, signal);
   const target = domainTarget(domain, mx);
