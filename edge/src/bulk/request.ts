@@ -11,7 +11,7 @@ import { WEBHOOK_TOLERANCE_SECONDS } from '../../../shared/webhook-signature.ts'
 import { ApiError } from '../errors.ts';
 import { issuesText, readBodyBytes } from '../http/body.ts';
 import type { AddressEntry } from './addresses.ts';
-import { csvAddresses } from './csv-addresses.ts';
+import { csvUpload } from './csv-addresses.ts';
 
 /** http(s) URLs a machine can dial; anything else is a 400 naming the webhook, never an exception. */
 const webhookUrl = z
@@ -52,6 +52,8 @@ export type BulkJsonRequest = z.infer<typeof BulkJsonRequest>;
 export interface BulkInput {
   entries: Iterable<AddressEntry>;
   webhook?: Webhook;
+  /** A CSV upload's header row; its records come as `fields` of the entries. */
+  columns?: string[];
 }
 
 export const BULK_MEDIA_TYPES = ['application/json', 'text/csv', 'multipart/form-data'] as const;
@@ -70,11 +72,15 @@ function decodeJson(bytes: Uint8Array): string {
 }
 
 // Iterables rather than generators, so the entries can be read more than once.
-const csvEntries = (text: string): Iterable<AddressEntry> => ({
-  *[Symbol.iterator]() {
-    for (const { value, line } of csvAddresses(text)) yield { value, where: `line ${line}` };
-  },
-});
+function csvInput(text: string): BulkInput {
+  const upload = csvUpload(text);
+  const entries: Iterable<AddressEntry> = {
+    *[Symbol.iterator]() {
+      for (const { value, line, fields } of upload.rows) yield { value, where: `line ${line}`, fields };
+    },
+  };
+  return upload.columns ? { entries, columns: upload.columns } : { entries };
+}
 
 const jsonEntries = (emails: string[]): Iterable<AddressEntry> => ({
   *[Symbol.iterator]() {
@@ -113,7 +119,7 @@ async function parseMultipart(bytes: Uint8Array, contentType: string): Promise<B
     if (!parsed.success) throw invalidRequest(parsed.error, (t) => t.replaceAll('url:', 'webhook_url:').replaceAll('secret:', 'webhook_secret:'));
     webhook = parsed.data;
   }
-  return { entries: csvEntries(decode(await file.arrayBuffer())), webhook };
+  return { ...csvInput(decode(await file.arrayBuffer())), webhook };
 }
 
 /** Reads and parses the body by its Content-Type: 415 for other types, 413 past `maxBytes`, 400 when malformed. */
@@ -126,6 +132,6 @@ export async function readBulkInput(request: Request, maxBytes: number): Promise
   }
   const bytes = await readBodyBytes(request, maxBytes, '; split the list into several jobs');
   if (kind === 'json') return parseJson(bytes);
-  if (kind === 'csv') return { entries: csvEntries(decode(bytes)) };
+  if (kind === 'csv') return csvInput(decode(bytes));
   return parseMultipart(bytes, contentType);
 }

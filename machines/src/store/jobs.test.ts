@@ -56,6 +56,7 @@ describe.each(STORE_BACKENDS)('job storage on %s', (kind) => {
       counts: { safe: 0, risky: 0, invalid: 0, unknown: 0 },
       created_at: '2025-01-02T03:04:05.000Z',
       finished_at: null,
+      average_score: null,
     });
     expect(await getJobWebhook(store, 'job-3')).toMatchObject({ webhook: { url: 'https://hooks.example.test/done', secret: 's3cret' }, deliveredAt: null });
   });
