@@ -115,7 +115,7 @@ export const verifierEnv = {
   SMTP_PORT: env.int(25, 'TCP port of the MX hosts.', { min: 1, max: 65535, flag: '--smtp-port' }),
   SMTP_TIMEOUT: env.int(10, 'Timeout of each SMTP step (connect, banner, each reply), in seconds.', { min: 1, max: 600, flag: '--smtp-timeout' }),
   CHECK_DEADLINE: env.int(45, 'Deadline of one whole check (DNS and every MX tried), in seconds.', { min: 1, max: 3600 }),
-  SMTP_MAX_MX: env.int(3, 'How many MX hosts a check tries when connections fail.', { min: 1, max: 20 }),
+  SMTP_MAX_MX: env.int(5, 'How many MX *addresses* a check tries when connections fail or are turned away before MAIL FROM, over all MX hosts in preference order (as Postfix smtp_mx_address_limit, Exim hosts_max_try). MX names that do not resolve cost nothing. All tried and more left: `mx_limit_reached`.', { min: 1, max: 20 }),
   FROM_EMAIL: env.string(undefined, 'Reverse path of MAIL FROM. Use an address at a domain you control.', {
     flag: '--from-email',
     defaultDoc: 'verify@ + HELO_NAME',

@@ -3,9 +3,9 @@
  * One machine process: NATS topology, Postgres (or PGlite), the check and job
  * consumers, the NATS service, heartbeats, health/metrics, and a graceful drain.
  */
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
+import packageJson from '../../package.json' with { type: 'json' };
 import { CONSUMERS } from '../../shared/subjects.ts';
 import type { MachineEnv, ThrottleEnv } from '../../shared/config.ts';
 import type { CheckResult } from '../../shared/result.ts';
@@ -22,7 +22,7 @@ import { createMetrics } from './work/metrics.ts';
 import { startService } from './work/service.ts';
 import { startWebhookDispatch } from './work/webhook-dispatch.ts';
 
-export const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+export const VERSION: string = packageJson.version;
 
 /** How long each NATS step of the drain may take before it is given up. */
 const NATS_STOP_MS = 3000;
