@@ -27,16 +27,22 @@ export interface PublishOptions {
   headers?: Record<string, string>;
 }
 
-export type SingleCheckOutcome = { status: 'done'; body: string } | { status: 'pending' };
+/** `id` is the check that answers: another caller's when this one joined a check already running. */
+export type SingleCheckOutcome = { status: 'done'; id: string; body: string } | { status: 'pending'; id: string };
 
 const errText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export class NatsHub extends DurableObject<Bindings> {
   private nc: NatsConnection | null = null;
   private opening: Promise<NatsConnection> | null = null;
-  /** Inbox prefix of this connection; single-check results arrive on `<prefix>.<checkId>`. */
+  /**
+   * Inbox prefix of this object, kept across reconnects: single-check results arrive on
+   * `<prefix>.<checkId>`, and a result published after we moved to another server still finds us.
+   */
   private inboxPrefix = '';
-  private readonly waiting = new Map<string, (body: string) => void>();
+  private readonly waiting = new Map<string, (body: string | null) => void>();
+  /** Single checks running now, by coalescing key: a second caller waits for the first one's result. */
+  private readonly running = new Map<string, { id: string; result: Promise<string | null>; failed: boolean }>();
 
   /** JetStream publish with its ack: `duplicate` is true when `msgId` was already stored (a retry). */
   async publishJetStream(subject: string, data: string, opts: PublishOptions = {}): Promise<{ seq: number; duplicate: boolean }> {
@@ -68,24 +74,43 @@ export class NatsHub extends DurableObject<Bindings> {
   /**
    * Publishes a single check to `verify.single` (dedup id = check id, reply inbox in a header) and
    * waits up to `waitMs` for the machine's `{ id, result }`; `pending` when it does not come in time.
+   * Calls with the same `coalesceKey` (tenant and address) while one runs join it: one SMTP check.
    */
-  async checkSingle(msg: SingleCheckMessage, waitMs: number): Promise<SingleCheckOutcome> {
+  async checkSingle(msg: SingleCheckMessage, waitMs: number, coalesceKey?: string): Promise<SingleCheckOutcome> {
+    const joined = coalesceKey === undefined ? undefined : this.running.get(coalesceKey);
+    if (joined) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const expired = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), waitMs)));
+      const body = await Promise.race([joined.result, expired]).finally(() => clearTimeout(timer));
+      // The check we joined was never queued: run our own (the next caller joins that one).
+      if (body === null && joined.failed) return this.checkSingle(msg, waitMs, coalesceKey);
+      return body === null ? { status: 'pending', id: joined.id } : { status: 'done', id: joined.id, body };
+    }
     await this.connection();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const arrived = new Promise<string | null>((resolve) => {
       this.waiting.set(msg.id, resolve);
       timer = setTimeout(() => resolve(null), waitMs);
     });
+    const entry = { id: msg.id, result: arrived, failed: false };
+    if (coalesceKey !== undefined) this.running.set(coalesceKey, entry);
     try {
-      await this.publishJetStream(SUBJECTS.single, JSON.stringify(msg), {
-        msgId: msg.id,
-        headers: { [HEADERS.replyTo]: `${this.inboxPrefix}.${msg.id}` },
-      });
+      try {
+        await this.publishJetStream(SUBJECTS.single, JSON.stringify(msg), {
+          msgId: msg.id,
+          headers: { [HEADERS.replyTo]: `${this.inboxPrefix}.${msg.id}` },
+        });
+      } catch (err) {
+        entry.failed = true;
+        throw err;
+      }
       const body = await arrived;
-      return body === null ? { status: 'pending' } : { status: 'done', body };
+      return body === null ? { status: 'pending', id: msg.id } : { status: 'done', id: msg.id, body };
     } finally {
       clearTimeout(timer);
+      this.waiting.get(msg.id)?.(null);
       this.waiting.delete(msg.id);
+      if (coalesceKey !== undefined && this.running.get(coalesceKey)?.id === msg.id) this.running.delete(coalesceKey);
     }
   }
 
@@ -150,7 +175,8 @@ export class NatsHub extends DurableObject<Bindings> {
     } finally {
       clearTimeout(timer);
     }
-    const prefix = createInbox('_INBOX_EDGE');
+    this.inboxPrefix ||= createInbox('_INBOX_EDGE');
+    const prefix = this.inboxPrefix;
     const sub: Subscription = nc.subscribe(`${prefix}.*`, {
       callback: (err, m) => {
         if (err) return;
@@ -160,13 +186,24 @@ export class NatsHub extends DurableObject<Bindings> {
     });
     // The subscription must be on the server before a machine can answer into it.
     await nc.flush();
-    this.inboxPrefix = prefix;
     this.nc = nc;
     void nc.closed().then(() => {
       sub.unsubscribe();
       if (this.nc === nc) this.nc = null;
+      // Checks still waiting (their server died): be back on the inbox before a machine answers.
+      void this.resubscribeForWaiting();
     });
     return nc;
+  }
+
+  private async resubscribeForWaiting(): Promise<void> {
+    while (this.waiting.size > 0 && !this.nc) {
+      try {
+        await this.connection();
+      } catch {
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
   }
 
   private publishError(err: unknown, subject: string): Error {
