@@ -33,6 +33,7 @@ interface Probe {
   ms: number;
   status: number;
   code?: string;
+  message?: string;
 }
 
 /** Single checks through the edge, one after another, until stopped; every answer is kept. */
@@ -44,6 +45,7 @@ function singleCheckLoop(edgeUrl: string, key: string, tag: string) {
       const at = Date.now();
       let status = 0;
       let code: string | undefined;
+      let message: string | undefined;
       try {
         const res = await fetch(`${edgeUrl}/v1/check`, {
           method: 'POST',
@@ -52,12 +54,13 @@ function singleCheckLoop(edgeUrl: string, key: string, tag: string) {
           signal: AbortSignal.timeout(30_000),
         });
         status = res.status;
-        const body = (await res.json()) as { is_reachable?: string; error?: { code: string } };
+        const body = (await res.json()) as { is_reachable?: string; error?: { code: string; message: string } };
         code = body.error?.code ?? body.is_reachable;
+        if (body.error) message = body.error.message;
       } catch (err) {
         code = (err as Error).name;
       }
-      probes.push({ at, ms: Date.now() - at, status, code });
+      probes.push({ at, ms: Date.now() - at, status, code, message });
       await sleep(100);
     }
   })();
@@ -168,8 +171,8 @@ describe('on a 3-node JetStream cluster at R3', () => {
     expect(fx.hooks.filter((h) => h.body.includes(jobId))).toHaveLength(1);
 
     const s = summarize(probes);
-    const timeline = probes.map((p) => `${p.at - started}ms+${p.ms} ${p.status} ${p.code ?? ''}`).join('\n');
-    if (probes.slice(-3).some((p) => p.status !== 200)) console.log(`killed at ${killedAt - started}, restarted at ${restartedAt - started}\n${timeline}\n${edgeLog.slice(-30).join('\n')}`);
+    const timeline = probes.map((p) => `${p.at - started}ms+${p.ms} ${p.status} ${p.code ?? ''} ${p.message ?? ''}`).join('\n');
+    if (process.env.CLUSTER_TIMELINE || probes.slice(-3).some((p) => p.status !== 200)) console.log(`killed at ${killedAt - started}, restarted at ${restartedAt - started}\n${timeline}\n${edgeLog.slice(-30).join('\n')}`);
     // Whatever failed during the election failed as the documented 503, never as another error.
     for (const p of probes) if (p.status !== 200) expect(`${p.status} ${p.code}`).toMatch(/^(503 nats_unavailable|202 )/);
     // The single checks recovered: the last ones answered, and failures stayed within the outage.

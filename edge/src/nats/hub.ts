@@ -46,17 +46,27 @@ export class NatsHub extends DurableObject<Bindings> {
 
   /** JetStream publish with its ack: `duplicate` is true when `msgId` was already stored (a retry). */
   async publishJetStream(subject: string, data: string, opts: PublishOptions = {}): Promise<{ seq: number; duplicate: boolean }> {
-    const nc = await this.connection();
+    let nc = await this.connection();
     let hdrs;
     if (opts.headers) {
       hdrs = natsHeaders();
       for (const [k, v] of Object.entries(opts.headers)) hdrs.set(k, v);
     }
-    try {
-      const ack = await jetstream(nc).publish(subject, data, { msgID: opts.msgId, headers: hdrs, timeout: this.timeoutMs() });
-      return { seq: ack.seq, duplicate: ack.duplicate };
-    } catch (err) {
-      throw this.publishError(err, subject);
+    // In a cluster, a server that died under us, "no responders" or no ack (the stream is electing
+    // a leader) pass: try again, on another server if need be, until NATS_FAILOVER_MS. Safe because
+    // a repeated Nats-Msg-Id is stored once.
+    const clustered = !!nc.info?.cluster;
+    const giveUpAt = Date.now() + edgeConfig(this.env).NATS_FAILOVER_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const ack = await jetstream(nc).publish(subject, data, { msgID: opts.msgId, headers: hdrs, timeout: this.timeoutMs() });
+        return { seq: ack.seq, duplicate: ack.duplicate };
+      } catch (err) {
+        const passing = clustered && (nc.isClosed() || /no responders|jetstream is not enabled|503|timeout/i.test(errText(err)));
+        if (!passing || Date.now() + 250 > giveUpAt) throw this.publishError(err, subject);
+        await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** attempt, 1000)));
+        nc = await this.connection();
+      }
     }
   }
 
