@@ -55,9 +55,11 @@ Prints the API URL and a dev API key when ready; Ctrl-C stops it all.`;
 const KEYS = `emailcheck keys: API keys for the Worker
 
 Usage:
-  emailcheck keys create --tenant T --name N [--rate-per-minute N] [--daily-quota N] [--local] [--json]
+  emailcheck keys create --tenant T --name N [--rate-per-minute N] [--daily-quota N] [--operator]
+                        [--local] [--json]
   emailcheck keys disable KEY|SHA256 [--local]
 
+--operator makes a key that may read /v1/status under STATUS_ACCESS=operator.
 --local writes to the dev stack's KV (what "npm start" serves); without it the KV entry and the
 wrangler command to store it are printed.`;
 

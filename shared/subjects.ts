@@ -42,6 +42,7 @@ export const SERVICE = {
   queue: 'emailcheck-machines',
   endpoints: {
     jobStatus: 'emailcheck.job.status',
+    jobList: 'emailcheck.job.list',
     jobResults: 'emailcheck.job.results',
     checkGet: 'emailcheck.check.get',
   },

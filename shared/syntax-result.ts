@@ -34,6 +34,7 @@ export function invalidSyntaxResult(
     input,
     is_reachable: REASON_VERDICT.invalid_syntax,
     reason: 'invalid_syntax',
+    score: 0,
     syntax: { ...syntaxSection(s), is_valid_syntax: false },
     mx: { accepts_mail: false, records: [] },
     misc: NO_MISC,

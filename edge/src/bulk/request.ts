@@ -6,19 +6,42 @@
  * byte limit first; what comes out is a list of entries for `jobAddresses`.
  */
 import { z } from 'zod';
-import { Webhook } from '../../../shared/messages.ts';
+import { Webhook, WEBHOOK_URL_MAX_LENGTH } from '../../../shared/messages.ts';
+import { WEBHOOK_TOLERANCE_SECONDS } from '../../../shared/webhook-signature.ts';
 import { ApiError } from '../errors.ts';
 import { issuesText, readBodyBytes } from '../http/body.ts';
 import type { AddressEntry } from './addresses.ts';
-import { csvAddresses } from './csv-addresses.ts';
+import { csvUpload } from './csv-addresses.ts';
+
+/** http(s) URLs a machine can dial; anything else is a 400 naming the webhook, never an exception. */
+const webhookUrl = z
+  .string()
+  .max(WEBHOOK_URL_MAX_LENGTH, `the webhook URL may be at most ${WEBHOOK_URL_MAX_LENGTH} characters`)
+  .superRefine((u, ctx) => {
+    if (u.length > WEBHOOK_URL_MAX_LENGTH) return;
+    let url: URL;
+    try {
+      url = new URL(u);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'the webhook is not a valid URL' });
+      return;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: 'the webhook must be an http(s) URL' });
+    else if (!url.hostname) ctx.addIssue({ code: 'custom', message: 'the webhook URL names no host' });
+    else if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'the webhook URL may not carry a user name or password; authenticate the delivery by its signature' });
+  });
 
 /** http or https only; the machines refuse private and loopback targets (ALLOW_PRIVATE_WEBHOOKS) when they dial. */
-export const BulkWebhook = Webhook.extend({
-  url: Webhook.shape.url
-    .refine((u) => /^https?:$/i.test(new URL(u).protocol), 'the webhook must be an http(s) URL')
-    .describe('Receives `POST { event: "job.finished", job_id, state, total, done, counts, created_at, finished_at }` once the job is done.'),
-  secret: Webhook.shape.secret.describe('Key of the `Emailcheck-Signature: sha256=<hex HMAC-SHA256 of the body>` header.'),
+export const BulkWebhook = z.object({
+  url: webhookUrl.describe(
+    `Receives \`POST { event: "job.finished", job_id, state, total, done, counts, created_at, finished_at }\` once the job is done. At most ${WEBHOOK_URL_MAX_LENGTH} characters, http(s).`,
+  ),
+  secret: Webhook.shape.secret.describe(
+    `Key of the \`Emailcheck-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">\` header. Check it, and refuse a \`t\` more than ${WEBHOOK_TOLERANCE_SECONDS} s from your clock (a replay). \`Emailcheck-Delivery\` is the same for every delivery of the job.`,
+  ),
 });
+
+const invalidRequest = (error: z.ZodError, rename: (text: string) => string = (t) => t): ApiError => new ApiError(400, 'invalid_request', rename(issuesText(error)));
 
 export const BulkJsonRequest = z.object({
   emails: z.array(z.string()).describe('Addresses to check; duplicates (by normalized address) are checked once.'),
@@ -29,6 +52,8 @@ export type BulkJsonRequest = z.infer<typeof BulkJsonRequest>;
 export interface BulkInput {
   entries: Iterable<AddressEntry>;
   webhook?: Webhook;
+  /** A CSV upload's header row; its records come as `fields` of the entries. */
+  columns?: string[];
 }
 
 export const BULK_MEDIA_TYPES = ['application/json', 'text/csv', 'multipart/form-data'] as const;
@@ -47,11 +72,15 @@ function decodeJson(bytes: Uint8Array): string {
 }
 
 // Iterables rather than generators, so the entries can be read more than once.
-const csvEntries = (text: string): Iterable<AddressEntry> => ({
-  *[Symbol.iterator]() {
-    for (const { value, line } of csvAddresses(text)) yield { value, where: `line ${line}` };
-  },
-});
+function csvInput(text: string): BulkInput {
+  const upload = csvUpload(text);
+  const entries: Iterable<AddressEntry> = {
+    *[Symbol.iterator]() {
+      for (const { value, line, fields } of upload.rows) yield { value, where: `line ${line}`, fields };
+    },
+  };
+  return upload.columns ? { entries, columns: upload.columns } : { entries };
+}
 
 const jsonEntries = (emails: string[]): Iterable<AddressEntry> => ({
   *[Symbol.iterator]() {
@@ -68,7 +97,7 @@ function parseJson(bytes: Uint8Array): BulkInput {
     throw new ApiError(400, 'invalid_json', bytes.byteLength === 0 ? 'the body is empty; send { "emails": [...] }' : 'the body is not valid JSON');
   }
   const parsed = BulkJsonRequest.safeParse(body);
-  if (!parsed.success) throw new ApiError(400, 'invalid_request', issuesText(parsed.error));
+  if (!parsed.success) throw invalidRequest(parsed.error);
   return { entries: jsonEntries(parsed.data.emails), webhook: parsed.data.webhook };
 }
 
@@ -87,10 +116,10 @@ async function parseMultipart(bytes: Uint8Array, contentType: string): Promise<B
   let webhook: Webhook | undefined;
   if (url !== null || secret !== null) {
     const parsed = BulkWebhook.safeParse({ url, secret });
-    if (!parsed.success) throw new ApiError(400, 'invalid_request', issuesText(parsed.error).replaceAll('url:', 'webhook_url:').replaceAll('secret:', 'webhook_secret:'));
+    if (!parsed.success) throw invalidRequest(parsed.error, (t) => t.replaceAll('url:', 'webhook_url:').replaceAll('secret:', 'webhook_secret:'));
     webhook = parsed.data;
   }
-  return { entries: csvEntries(decode(await file.arrayBuffer())), webhook };
+  return { ...csvInput(decode(await file.arrayBuffer())), webhook };
 }
 
 /** Reads and parses the body by its Content-Type: 415 for other types, 413 past `maxBytes`, 400 when malformed. */
@@ -103,6 +132,6 @@ export async function readBulkInput(request: Request, maxBytes: number): Promise
   }
   const bytes = await readBodyBytes(request, maxBytes, '; split the list into several jobs');
   if (kind === 'json') return parseJson(bytes);
-  if (kind === 'csv') return { entries: csvEntries(decode(bytes)) };
+  if (kind === 'csv') return csvInput(decode(bytes));
   return parseMultipart(bytes, contentType);
 }

@@ -3,20 +3,21 @@
  * Bulk jobs, mounted at `/v1/bulk` behind the API key:
  * - `POST /` JSON `{ emails, webhook? }`, text/csv, or multipart/form-data with a CSV file: validated,
  *   deduplicated, published to JOBS in chunks; 202 with the job id and counts.
+ * - `GET /` the tenant's jobs, newest first, in cursor pages (`?state=running|finished`).
  * - `GET /:id` progress (`queued` until a machine has stored the job).
  * - `GET /:id/results` JSON pages with a cursor, or the whole CSV (`Accept: text/csv` or `?format=csv`).
  * The machines' NATS service answers progress and results; another tenant's job is 404.
  */
 import { Hono, type Context } from 'hono';
-import { JobResultsPage, JobResultsRequest, JobStatus, JobStatusRequest } from '../../../shared/messages.ts';
+import { JobList, JobListRequest, JobResultsPage, JobResultsRequest, JobStatus, JobStatusRequest } from '../../../shared/messages.ts';
 import { SERVICE } from '../../../shared/subjects.ts';
-import { jobAddresses } from '../bulk/addresses.ts';
+import { jobAddresses, storableRow } from '../bulk/addresses.ts';
 import { idempotentJobId, isJobId, newJobId } from '../bulk/job-id.ts';
 import { jobFingerprint, readJobRecord, writeJobRecord, type JobRecord } from '../bulk/job-record.ts';
 import { publishJob } from '../bulk/publish.ts';
 import { readBulkInput } from '../bulk/request.ts';
 import { resultsCsvStream } from '../bulk/results-csv.ts';
-import { BulkResultsQuery, type BulkAccepted, type BulkJobStatus } from '../bulk/schemas.ts';
+import { BulkListQuery, BulkResultsQuery, type BulkAccepted, type BulkJobList, type BulkJobStatus } from '../bulk/schemas.ts';
 import type { AppEnv } from '../env.ts';
 import { ApiError } from '../errors.ts';
 import { issuesText } from '../http/body.ts';
@@ -70,7 +71,8 @@ bulk.post('/', async (c) => {
   const addresses = jobAddresses(input.entries, cfg.MAX_BULK_EMAILS);
   if (addresses.emails.length === 0) throw new ApiError(400, 'no_addresses', 'the request holds no addresses');
   // Only a request that can be retried as the same job needs its body remembered.
-  const fingerprint = idempotencyKey === undefined ? '' : await jobFingerprint(addresses.emails, input.webhook);
+  const inputColumns = input.columns ? storableRow(input.columns, 'the header row') : undefined;
+  const fingerprint = idempotencyKey === undefined ? '' : await jobFingerprint(addresses.emails, input.webhook, [addresses.rows ?? null, inputColumns ?? null]);
 
   if (idempotencyKey !== undefined) {
     const earlier = await readJobRecord(c.env.RESULTS, tenant, jobId);
@@ -83,7 +85,7 @@ bulk.post('/', async (c) => {
   }
 
   const createdAt = new Date().toISOString();
-  await publishJob(hubClient(c.env, jobId), { jobId, tenantId: tenant, emails: addresses.emails, webhook: input.webhook, createdAt });
+  await publishJob(hubClient(c.env, jobId), { jobId, tenantId: tenant, emails: addresses.emails, rows: addresses.rows, inputColumns, webhook: input.webhook, createdAt });
   const accepted: BulkAccepted = {
     job_id: jobId,
     status: 'queued',
@@ -100,6 +102,16 @@ bulk.post('/', async (c) => {
   return acceptedResponse(c, accepted, false);
 });
 
+bulk.get('/', async (c) => {
+  const query = BulkListQuery.safeParse(c.req.query());
+  if (!query.success) throw new ApiError(400, 'invalid_request', issuesText(query.error));
+  const request = JobListRequest.parse({ tenantId: c.get('tenant'), ...query.data });
+  const list = await askMachines(c.env, SERVICE.endpoints.jobList, request, (v) => JobList.parse(v));
+  // listJobs never answers not_found; were it to, that tenant simply has no jobs.
+  const page = list ?? { items: [], next_cursor: null };
+  return c.json({ items: page.items.map((j) => ({ ...j, links: links(j.job_id) })), next_cursor: page.next_cursor } satisfies BulkJobList);
+});
+
 bulk.get('/:id', async (c) => {
   const jobId = jobIdParam(c);
   const status = await askMachines(c.env, SERVICE.endpoints.jobStatus, JobStatusRequest.parse({ tenantId: c.get('tenant'), jobId }), (v) => JobStatus.parse(v));
@@ -113,6 +125,7 @@ bulk.get('/:id', async (c) => {
     counts: { safe: 0, risky: 0, invalid: 0, unknown: 0 },
     created_at: accepted.created_at,
     finished_at: null,
+    average_score: null,
     links: links(jobId),
   };
   return c.json(queued);
@@ -146,7 +159,7 @@ bulk.get('/:id/results', async (c) => {
       items.push(...next.items);
       last = next;
     }
-    return c.json({ job_id: jobId, items, next_cursor: last.next_cursor } satisfies JobResultsPage);
+    return c.json({ job_id: jobId, ...(first.input_columns ? { input_columns: first.input_columns } : {}), items, next_cursor: last.next_cursor } satisfies JobResultsPage);
   }
 
   const stream = resultsCsvStream(first, async (next) => (await servicePage(next, SERVICE_PAGE_SIZE)) ?? Promise.reject(gone()));

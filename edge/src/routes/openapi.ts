@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { ApiKeyRecord } from '../../../shared/api-keys.ts';
 import { JobResultsPage } from '../../../shared/messages.ts';
 import { BulkJsonRequest } from '../bulk/request.ts';
-import { BulkAccepted, BulkJobStatus, BulkResultsQuery } from '../bulk/schemas.ts';
+import { BulkAccepted, BulkJobList, BulkJobStatus, BulkListQuery, BulkResultsQuery } from '../bulk/schemas.ts';
 import type { AppEnv } from '../env.ts';
 import { ErrorBody } from '../errors.ts';
 import { CheckPending, CheckQuery, CheckRequest, CheckResponse, Ping, StatusResponse, Whoami } from '../schemas.ts';
@@ -58,6 +58,7 @@ export function openApiDocument(): JsonSchema {
         BulkRequest: schema(BulkJsonRequest, 'input'),
         BulkAccepted: schema(BulkAccepted),
         JobStatus: schema(BulkJobStatus),
+        JobList: schema(BulkJobList),
         JobResultsPage: schema(JobResultsPage),
         Status: schema(StatusResponse),
         Whoami: schema(Whoami),
@@ -103,8 +104,17 @@ export function openApiDocument(): JsonSchema {
         },
       },
       '/v1/bulk': {
+        get: {
+          summary: 'The tenant\'s bulk jobs, newest first, in cursor pages',
+          parameters: queryParams(BulkListQuery),
+          responses: {
+            '200': { description: 'A page of jobs (each as `GET /v1/bulk/{id}` shows it).', content: json(ref('JobList')) },
+            '400': error('A bad `state`, `limit` or `cursor` (`invalid_request`).'),
+            ...tenantErrors,
+          },
+        },
         post: {
-          summary: 'Submit a bulk job (JSON, or a CSV upload whose first column is the address)',
+          summary: 'Submit a bulk job (JSON, or a CSV upload: the column named email/address, else the one holding addresses)',
           parameters: [
             {
               name: 'Idempotency-Key',
@@ -118,7 +128,13 @@ export function openApiDocument(): JsonSchema {
             required: true,
             content: {
               ...json(ref('BulkRequest')),
-              'text/csv': { schema: { type: 'string', description: 'First column is the address; an `email` header row is skipped.' } },
+              'text/csv': {
+                schema: {
+                  type: 'string',
+                  description:
+                    'The address column is the one whose header is `email`, `e-mail`, `email address`, `address` or `mail`; without a header row, the first column holding an `@`. Every column of each row is kept and repeated first in the CSV download.',
+                },
+              },
               'multipart/form-data': {
                 schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' }, webhook_url: { type: 'string' }, webhook_secret: { type: 'string' } }, required: ['file'] },
               },
@@ -126,7 +142,7 @@ export function openApiDocument(): JsonSchema {
           },
           responses: {
             '202': { description: 'Accepted: the job id and counts; `Location` is the progress URL.', content: json(ref('BulkAccepted')) },
-            '400': error('Malformed body (`invalid_json`, `invalid_request`, `invalid_csv`, `invalid_multipart`, `missing_file`), an address with control characters or over 1024 characters (`invalid_address`), no addresses (`no_addresses`), bad `Idempotency-Key`.'),
+            '400': error('Malformed body (`invalid_json`, `invalid_request`, `invalid_csv`, `invalid_multipart`, `missing_file`), an address with control characters or over 1024 characters (`invalid_address`), no addresses (`no_addresses`), a CSV header naming no address column (`no_address_column`), a CSV row over 16 KiB (`row_too_long`), bad `Idempotency-Key`.'),
             '413': error('Body over MAX_BODY_BYTES (`body_too_large`) or more than MAX_BULK_EMAILS addresses (`too_many_addresses`).'),
             '415': error('Not application/json, text/csv or multipart/form-data (`unsupported_media_type`).'),
             '422': error('The Idempotency-Key was used for a different list (`idempotency_key_reused`).'),
@@ -143,7 +159,7 @@ export function openApiDocument(): JsonSchema {
       },
       '/v1/bulk/{id}/results': {
         get: {
-          summary: 'Results of a bulk job: JSON pages with a cursor, or CSV (`Accept: text/csv` or `?format=csv`)',
+          summary: 'Results of a bulk job: JSON pages with a cursor, or CSV (`Accept: text/csv` or `?format=csv`), optionally only some verdicts (`?verdict=safe,risky`). A CSV upload\'s download repeats its own columns first, then the result columns.',
           parameters: [
             idParam('Job id.'),
             ...queryParams(BulkResultsQuery),
@@ -173,21 +189,26 @@ export function openApiDocument(): JsonSchema {
   return built;
 }
 
+// The page, its style and its script are separate responses, so the page's CSP needs no 'unsafe-inline'.
 const DOCS_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>emailcheck API</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
-h2{margin-top:2rem;border-bottom:1px solid #ddd}code,pre{background:#f5f5f5;padding:.1rem .3rem;border-radius:3px}
-pre{padding:.6rem;overflow:auto}.m{font-weight:bold;text-transform:uppercase;margin-right:.5rem}
-</style></head>
+<link rel="stylesheet" href="/docs/docs.css">
+<script src="/docs/docs.js" defer></script></head>
 <body><h1>emailcheck API</h1>
 <p>The machine-readable description is <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1). Authenticate with <code>Authorization: Bearer &lt;API key&gt;</code>.</p>
+<p>The web dashboard, on this origin and built from this same API, is at <a href="/app">/app</a>: sign in with an API key, check an address, upload a list, watch a job and download results by verdict.</p>
 <pre>curl -s -H "Authorization: Bearer $KEY" -H 'content-type: application/json' \\
   -d '{"email":"someone@example.com"}' $URL/v1/check</pre>
 <div id="ops">Loading /openapi.json …</div>
-<script>
-fetch('/openapi.json').then(r => r.json()).then(doc => {
+</body></html>`;
+
+const DOCS_CSS = `body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
+h2{margin-top:2rem;border-bottom:1px solid #ddd}code,pre{background:#f5f5f5;padding:.1rem .3rem;border-radius:3px}
+pre{padding:.6rem;overflow:auto}.m{font-weight:bold;text-transform:uppercase;margin-right:.5rem}
+`;
+
+const DOCS_JS = `fetch('/openapi.json').then(r => r.json()).then(doc => {
   const esc = s => String(s ?? '').replace(/[&<>"]/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));
   let html = '';
   for (const [path, ops] of Object.entries(doc.paths)) for (const [method, op] of Object.entries(ops)) {
@@ -197,8 +218,10 @@ fetch('/openapi.json').then(r => r.json()).then(doc => {
   }
   document.getElementById('ops').innerHTML = html;
 });
-</script></body></html>`;
+`;
 
 export const openApiRoutes = new Hono<AppEnv>()
   .get('/openapi.json', (c) => c.json(openApiDocument()))
-  .get('/docs', (c) => c.html(DOCS_PAGE));
+  .get('/docs', (c) => c.html(DOCS_PAGE))
+  .get('/docs/docs.css', (c) => c.body(DOCS_CSS, 200, { 'content-type': 'text/css; charset=utf-8' }))
+  .get('/docs/docs.js', (c) => c.body(DOCS_JS, 200, { 'content-type': 'text/javascript; charset=utf-8' }));

@@ -16,5 +16,6 @@ export function toJobStatus(row: JobRow): JobStatus {
     counts: { safe: row.countSafe, risky: row.countRisky, invalid: row.countInvalid, unknown: row.countUnknown },
     created_at: row.createdAt.toISOString(),
     finished_at: row.finishedAt ? row.finishedAt.toISOString() : null,
+    average_score: row.done > 0 ? Math.round(row.scoreSum / row.done) : null,
   };
 }

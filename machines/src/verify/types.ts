@@ -122,11 +122,14 @@ export interface SmtpSessionOutcome {
 /** What a single SMTP reply means for the address. */
 export type ReplyClass =
   | 'accepted'
+  | 'cannot_verify' // 252: will accept, cannot verify; not proof of a mailbox
+  | 'rate_limited' // the named mailbox receives mail too fast right now: it exists
   | 'no_mailbox'
   | 'disabled'
   | 'full'
   | 'greylisted'
   | 'temporary'
-  | 'policy' // about us (IP, rDNS, reputation, rate): never "invalid"
+  | 'policy' // about us (IP, HELO, rDNS, reputation, rate): never "invalid"
+  | 'sender' // about our reverse path (MAIL FROM address or its domain: sender verify, SPF, DMARC): never "invalid"
   | 'relay_denied'
   | 'unknown';

@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import type { CheckResult, MxAttempt, Reason, SmtpReply } from '../../../shared/result.ts';
 import { checkSyntax } from '../../../shared/syntax.ts';
 import { failsSyntax, invalidSyntaxResult, syntaxSection } from '../../../shared/syntax-result.ts';
-import { miscChecks } from '../../../shared/misc.ts';
+import { loadMiscLists, miscChecks } from '../../../shared/misc.ts';
+import { withScore } from '../../../shared/score.ts';
 import { isPublicAddress } from './address-ranges.ts';
 import { lookupMx } from './mx.ts';
 import { resolveProvider } from './providers.ts';
@@ -41,6 +42,10 @@ export function randomLocalPart(): string {
 }
 
 export async function verify(email: string, options: VerifyOptions): Promise<CheckResult> {
+  return withScore(await check(email, options));
+}
+
+async function check(email: string, options: VerifyOptions): Promise<CheckResult | Omit<CheckResult, 'score'>> {
   const started = Date.now();
   const deadline = started + options.deadlineMs;
   const syntax = checkSyntax(email);
@@ -62,6 +67,7 @@ export async function verify(email: string, options: VerifyOptions): Promise<Che
     return invalidSyntaxResult(email, syntax, { egress_ip: options.egressIp ?? null, checked_at: new Date(started).toISOString(), duration_ms: Date.now() - started });
   }
   const domain = syntax.asciiDomain;
+  await loadMiscLists();
   const misc = miscChecks(syntax.username, domain);
 
   const signal = combineSignals(options.signal, AbortSignal.timeout(options.deadlineMs));

@@ -1,6 +1,6 @@
 /**
  * @module work/service
- * The machines' NATS service (queue group): answers the edge's job-status,
+ * The machines' NATS service (queue group): answers the edge's job-status, jobs-list,
  * result-page and single-result queries from Postgres. Every request names its
  * tenant; another tenant's job is "not_found", exactly like a missing one.
  */
@@ -8,10 +8,10 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { Svcm, type Service, type ServiceMsg } from '@nats-io/services';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { CheckGetRequest, JobResultsRequest, JobStatusRequest, type ServiceError } from '../../../shared/messages.ts';
+import { CheckGetRequest, JobListRequest, JobResultsRequest, JobStatusRequest, type ServiceError } from '../../../shared/messages.ts';
 import { SERVICE } from '../../../shared/subjects.ts';
 import { fitResultsPage } from './page-fit.ts';
-import { getCheckResult, getJobResults, getJobStatus, StoreError, type Store } from '../store/index.ts';
+import { getCheckResult, getJobResults, getJobStatus, listJobs, StoreError, type Store } from '../store/index.ts';
 
 const errorBody = (code: string, message: string): ServiceError => ({ error: { code, message } });
 
@@ -72,6 +72,10 @@ export async function startService(nc: NatsConnection, store: Store, opts: { ver
   svc.addEndpoint('job-status', {
     subject: SERVICE.endpoints.jobStatus,
     handler: endpoint(JobStatusRequest, (r) => getJobStatus(store, r.tenantId, r.jobId), log),
+  });
+  svc.addEndpoint('job-list', {
+    subject: SERVICE.endpoints.jobList,
+    handler: endpoint(JobListRequest, (r) => listJobs(store, r), log),
   });
   svc.addEndpoint('job-results', {
     subject: SERVICE.endpoints.jobResults,
