@@ -129,6 +129,8 @@ export const verifierEnv = {
     flag: '--allow-private-mx',
   }),
   CATCH_ALL_PROBE: env.bool(true, 'Probe a random address at the domain to detect catch-all servers (provider rules may still skip it).'),
+  CATCH_ALL_TTL: env.int(21_600, 'Seconds a domain\'s catch-all probe answer is reused by every later check of the domain (machines share it cluster-wide in JetStream KV); 0: probe every check.', { min: 0, max: 7 * 86_400 }),
+  GROUP_SESSIONS: env.bool(true, 'Check the addresses of one domain in one SMTP session (one EHLO and MAIL FROM, a RCPT each, caps per session from rules.json); 0: one session per address.'),
   EGRESS_IP: env.string(undefined, 'Public IP our SMTP connections leave from; recorded in results and keys the throttles.'),
 } satisfies EnvSpec;
 

@@ -770,6 +770,22 @@ export const REPLY_EXAMPLES: readonly ReplyExample[] = [
     source: `${SISIMAI('lhost-postfix-52.eml')} (Yahoo-style)`,
   },
 
+  // ---- a restriction the recipient sets on its senders: neither our IP nor a missing mailbox (unknown)
+  {
+    code: 550,
+    text:
+      '5.7.133 RESOLVER.RST.SenderNotAuthenticatedForGroup; authentication required; ' +
+      'Delivery restriction check failed because the sender was not authenticated when sending to this group',
+    expected: 'unknown',
+    source: 'markgossa.com, "Your message wasn\'t delivered because the recipient\'s e-mail provider rejected it" (Exchange Online group)',
+  },
+  {
+    code: 550,
+    text: '5.1.1 RCP-P2 http://postmaster.facebook.com/response_codes?ip=192.0.2.135#rcp Refused due to recipient preferences',
+    expected: 'unknown',
+    source: `${SISIMAI('rhost-facebook-03.eml')} (Facebook: a 5.1.1 that is a preference, not a missing mailbox)`,
+  },
+
   // ---- a 5.7.x whose text is about the recipient is about the mailbox (mailbox_not_found)
   { code: 550, text: '5.7.1 : Recipient address rejected: Recipient not found', expected: 'no_mailbox', source: 'tutao/tutanota issue #7713 (Tuta, seen through Gmail)' },
   { code: 550, text: '5.7.1 550 User Unknown: sabineko@example.org', expected: 'no_mailbox', source: `${SISIMAI('lhost-messagingserver-03.eml')} (Oracle Messaging Server)` },

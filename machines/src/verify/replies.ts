@@ -81,6 +81,17 @@ export const REPLY_PATTERNS: readonly ReplyPattern[] = [
     match: /receiving mail (?:too quickly|at a rate)|recipient has exceeded (?:their|its) limit for the number of messages/,
   },
 
+  // ---- A restriction the recipient (or its group) puts on who may write to it: it is not about our IP, and the
+  // address is not missing, whatever the code (Facebook sends 5.1.1, Exchange 5.7.133).
+  {
+    // 550 5.7.133 RESOLVER.RST.SenderNotAuthenticatedForGroup; authentication required; Delivery restriction check failed ...
+    // 550 5.1.1 RCP-P2 http://postmaster.facebook.com/response_codes?ip=192.0.2.135#rcp Refused due to recipient preferences
+    id: 'recipient-restriction',
+    class: 'unknown',
+    stage: 'override',
+    match: /resolver\.rst\.|delivery restriction check failed|refused due to recipient preferences/,
+  },
+
   // ---- Rate limits on us (our IP's connections, messages or recipients): about us, whatever code comes with
   // them (GoDaddy sends one as 550 5.1.1, which would otherwise read as "no such mailbox").
   {
