@@ -7,7 +7,7 @@ import type { LiveMachine } from '../../../shared/heartbeat.ts';
 import type { SingleCheckMessage } from '../../../shared/messages.ts';
 import { edgeConfig, type Bindings } from '../env.ts';
 import { ApiError } from '../errors.ts';
-import { HUB_ERROR_CODES, type HubErrorCode, type HubOutcome, type NatsHub, type PublishOptions, type SingleCheckOutcome } from './hub.ts';
+import { HUB_ERROR_CODES, type HubErrorCode, type NatsHub, type PublishOptions, type SingleCheckOutcome, type HubOutcome } from './hub.ts';
 
 const STATUS: Record<HubErrorCode, 503 | 504> = { nats_unavailable: 503, machines_unavailable: 503, machines_timeout: 504 };
 
@@ -53,7 +53,8 @@ type HubStub = DurableObjectStub<NatsHub>;
 export interface HubClient {
   publishJetStream(subject: string, data: string, opts?: PublishOptions): Promise<{ seq: number; duplicate: boolean }>;
   request(subject: string, data: string, timeoutMs: number): Promise<string>;
-  checkSingle(msg: SingleCheckMessage, waitMs: number): Promise<SingleCheckOutcome>;
+  /** Same `coalesceKey`, same running check (see NatsHub.checkSingle); give the same `shardKey` to the client. */
+  checkSingle(msg: SingleCheckMessage, waitMs: number, coalesceKey?: string): Promise<SingleCheckOutcome>;
   machines(): Promise<LiveMachine[]>;
 }
 
@@ -66,10 +67,10 @@ export function hubClient(env: Bindings, shardKey?: string): HubClient {
   const shard = shardKey === undefined ? Math.floor(Math.random() * shards) : fnv1a(shardKey) % shards;
   const stub = () => env.NATS_HUB.get(env.NATS_HUB.idFromName(`hub-${shard}`));
   return {
-    // RPC stubs type results as disposable unions; the values are plain data.
     publishJetStream: (subject, data, opts) => call(stub, async (hub) => (await hub.publishJetStream(subject, data, opts)) as HubOutcome<{ seq: number; duplicate: boolean }>),
     request: (subject, data, timeoutMs) => call(stub, async (hub) => (await hub.request(subject, data, timeoutMs)) as HubOutcome<string>),
-    checkSingle: (msg, waitMs) => call(stub, async (hub) => (await hub.checkSingle(msg, waitMs)) as HubOutcome<SingleCheckOutcome>),
+    // RPC stubs type results as disposable unions; the values are plain data.
+    checkSingle: (msg, waitMs, coalesceKey) => call(stub, async (hub) => (await hub.checkSingle(msg, waitMs, coalesceKey)) as HubOutcome<SingleCheckOutcome>),
     machines: () => call(stub, async (hub) => (await hub.machines()) as HubOutcome<LiveMachine[]>),
   };
 }
