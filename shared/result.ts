@@ -128,6 +128,16 @@ export const SmtpSchema = z.object({
 });
 export type SmtpResult = z.infer<typeof SmtpSchema>;
 
+/** The SMTP session a result came from: shared by several addresses of a domain, and whether the catch-all answer was probed in it or known. */
+export const SessionDebugSchema = z.object({
+  shared: z.boolean(),
+  /** RCPT commands the session carried, the catch-all probe included. */
+  recipients: z.number().int().nonnegative(),
+  /** `probe`: probed in this session; `cache`: known for the domain (CATCH_ALL_TTL); null: not asked (provider rule, or off). */
+  catch_all: z.enum(['probe', 'cache']).nullable(),
+});
+export type SessionDebug = z.infer<typeof SessionDebugSchema>;
+
 export const DebugSchema = z.object({
   egress_ip: z.string().nullable(),
   mx_host: z.string().nullable(),
@@ -137,6 +147,7 @@ export const DebugSchema = z.object({
   /** The MX walk, in the order hosts were considered; absent when no SMTP was attempted. */
   mx_attempts: z.array(MxAttemptSchema).optional(),
   checked_at: z.string(),
+  session: SessionDebugSchema.optional(),
 });
 
 export const CheckResultSchema = z.object({

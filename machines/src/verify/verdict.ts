@@ -86,8 +86,11 @@ export interface SmtpVerdict extends Verdict {
   smtp: SmtpResult;
 }
 
-/** Verdict from the SMTP conversation, before the misc flags (disposable, role) are applied. */
-export function smtpVerdict(outcome: SmtpSessionOutcome, provider: ProviderRule | null): SmtpVerdict {
+/**
+ * Verdict from the SMTP conversation, before the misc flags (disposable, role) are applied.
+ * `catchAll`: the domain's status when already known (cache, or the group's probe); else the outcome's probe says.
+ */
+export function smtpVerdict(outcome: SmtpSessionOutcome, provider: ProviderRule | null, catchAll?: boolean): SmtpVerdict {
   const smtp: SmtpResult = { ...NO_SMTP, can_connect_smtp: outcome.connected };
   if (!outcome.rcpt) return { ...verdictOf(noRcptReason(outcome)), smtp };
 
@@ -96,7 +99,7 @@ export function smtpVerdict(outcome: SmtpSessionOutcome, provider: ProviderRule 
   smtp.is_deliverable = rcptClass === 'accepted' || rcptClass === 'rate_limited';
   smtp.has_full_inbox = rcptClass === 'full';
   smtp.is_disabled = rcptClass === 'disabled';
-  smtp.is_catch_all = outcome.probe !== undefined && classifyReply(outcome.probe) === 'accepted';
+  smtp.is_catch_all = catchAll ?? (outcome.probe !== undefined && classifyReply(outcome.probe) === 'accepted');
 
   if (rcptClass !== 'accepted') return { ...verdictOf(CLASS_REASON[rcptClass]), smtp };
   if (smtp.is_catch_all) return { ...verdictOf('catch_all'), smtp };
