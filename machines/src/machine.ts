@@ -17,6 +17,7 @@ import { verify, type VerifyOptions } from './verify/index.ts';
 import { createAttemptCounter } from './work/attempts.ts';
 import { handleBulkItem, handleSingleCheck, type CheckHandlerDeps } from './work/check-handler.ts';
 import { startDispatcher } from './work/dispatcher.ts';
+import { createWriteHealth } from './work/write-health.ts';
 import { startHealthServer } from './work/health-server.ts';
 import { handleJobChunk } from './work/job-intake.ts';
 import { createMetrics } from './work/metrics.ts';
@@ -135,6 +136,19 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
     },
   });
 
+  // Writes that fail, or hang longer than this, pause the check consumers until one gets through.
+  const writes = createWriteHealth({ stallMs: Math.min(5000, Math.max(1000, Math.floor(m.ACK_WAIT_MS / 4))) });
+  let writesPaused = false;
+  const checksPaused = () => {
+    const paused = !writes.healthy();
+    if (paused !== writesPaused) {
+      writesPaused = paused;
+      if (paused) log.warn('result writes are failing or stalled; taking no new checks until the database answers');
+      else log.info('result writes get through again; taking checks');
+    }
+    return paused;
+  };
+
   const verifyFn = cfg.verifyFn ?? verify;
   const deps: CheckHandlerDeps = {
     nc,
@@ -142,6 +156,7 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
     throttle,
     attempts: createAttemptCounter(topo.kv.throttle),
     writer,
+    writes,
     retry: { maxDeliver: m.MAX_DELIVER, baseDelayMs: m.RETRY_DELAY_MS },
     ackWaitMs: m.ACK_WAIT_MS,
     log,
@@ -163,6 +178,7 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
     ],
     concurrency: m.CONCURRENCY,
     ackWaitMs: m.ACK_WAIT_MS,
+    paused: checksPaused,
     // The worker is freed when the SMTP part is over; the write and ack finish behind it.
     handle: (msg, feed, release) => {
       metrics.inFlight.inc();
