@@ -254,7 +254,8 @@ describe('machines: faults', () => {
     // The commit deadline is the writer's default (15 s), far past the ack wait: what the fault run had.
     const env = fx.machineEnv({ DATABASE_URL: pgUrl.toString(), CONCURRENCY: '10', ACK_WAIT_MS: '2000' });
     const machines = await Promise.all([inProcess({ ...env, MACHINE_ID: 'stall-a' }), inProcess({ ...env, MACHINE_ID: 'stall-b' })]);
-    const emails = Array.from({ length: 300 }, (_, i) => `ok-stall${i}@ok.test`);
+    // Enough that the stall comes mid-job even with grouped sessions (many RCPTs per session).
+    const emails = Array.from({ length: 2000 }, (_, i) => `ok-stall${i}@ok.test`);
     const rcpts = () => emails.reduce((n, e) => n + (fx.rcptsSeen.get(e) ?? 0), 0);
     try {
       await fx.submitJob('job-stall', 'tenant-s', emails);
@@ -268,7 +269,7 @@ describe('machines: faults', () => {
       expect(settled).toBeLessThan(emails.length);
       relay.thaw();
       const status = await fx.waitForJob('tenant-s', 'job-stall', 120_000);
-      expect(status).toMatchObject({ total: 300, done: 300, counts: { safe: 300 } });
+      expect(status).toMatchObject({ total: 2000, done: 2000, counts: { safe: 2000 } });
       // Every address was checked by SMTP exactly once: a stall costs no IP budget.
       const twice = emails.filter((e) => (fx.rcptsSeen.get(e) ?? 0) !== 1);
       expect(twice).toEqual([]);
