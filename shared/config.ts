@@ -148,6 +148,7 @@ export const machineEnv = {
   PGLITE_SHARED_BUFFERS_MB: env.int(16, 'shared_buffers of the embedded PGlite, in MB (Postgres\'s default is 128 MB); with its other memory settings sized for one process on a laptop.', { min: 1, max: 1024 }),
   MACHINE_ID: env.string(undefined, 'Name of this machine in heartbeats and logs.', { defaultDoc: 'host name + pid', pattern: /^[A-Za-z0-9_-]{1,64}$/ }),
   CONCURRENCY: env.int(5, 'Checks in flight on this machine at once.', { min: 1, max: 1000 }),
+  GROUP_FETCH: env.int(100, 'Bulk messages a machine fetches at once when GROUP_SESSIONS is on; the same-domain ones of a fetch share one SMTP session (each still acked alone).', { min: 1, max: 1000 }),
   HTTP_PORT: env.int(9464, 'Port of /healthz and /metrics (Prometheus); 0 turns it off.', { min: 0, max: 65535 }),
   MAX_DELIVER: env.int(5, 'Deliveries of a check message before a temporary outcome is stored as final `unknown`.', { min: 1, max: 100 }),
   RETRY_DELAY_MS: env.int(60_000, 'Delay before the first retry of a temporary outcome (greylisting, 4xx); doubles each time.', { min: 0 }),

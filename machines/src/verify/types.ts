@@ -34,6 +34,8 @@ export interface VerifyOptions {
   signal?: AbortSignal;
   /** What is known of each domain's catch-all status (see catch-all.ts); absent: probe every time. */
   catchAll?: import('./catch-all.ts').CatchAllStore;
+  /** CATCH_ALL_TTL in ms (machines build their shared store with it); 0: no store. */
+  catchAllTtlMs?: number;
   /** verifyMany: one session for many addresses of a domain (false: one session per address, as Reacher). */
   groupSessions?: boolean;
 }
