@@ -4,6 +4,7 @@
  * process reads its settings through `readEnv`, and the README's table is printed
  * from the same entries (`npm run env:table`), so code and docs cannot drift.
  */
+import { parseCidr, type CidrRange } from './ip-address.ts';
 
 export class ConfigError extends Error {
   readonly code = 'invalid_config';
@@ -54,6 +55,24 @@ export function parseHostPort(raw: string, name: string, defaultPort: number): s
 }
 
 export const env = {
+  cidrList(description: string, opts: { flag?: string } = {}): EnvVar<CidrRange[]> {
+    return {
+      kind: 'list',
+      default: [],
+      description,
+      flag: opts.flag,
+      parse: (raw, name) =>
+        raw
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+          .map((s) => {
+            const range = parseCidr(s);
+            if (!range) throw new ConfigError(`${name}: "${s}" is not a CIDR range (e.g. 10.20.0.0/16 or fd00:25::/64, host bits zero)`);
+            return range;
+          }),
+    };
+  },
   int(def: number, description: string, opts: { min?: number; max?: number; flag?: string } = {}): EnvVar<number> {
     return { kind: 'int', default: def, description, flag: opts.flag, parse: intVar(opts.min ?? 0, opts.max) };
   },
@@ -125,9 +144,13 @@ export const verifierEnv = {
     defaultDoc: 'the host name',
   }),
   PROXY_URL: env.string(undefined, 'SOCKS5 proxy for SMTP: `socks5://[user:pass@]host:port`.', { flag: '--proxy', pattern: /^socks5h?:\/\// }),
-  ALLOW_PRIVATE_MX: env.bool(false, 'Allow MX hosts on private, loopback, link-local or multicast addresses (local test harnesses only).', {
+  ALLOW_PRIVATE_MX: env.bool(false, 'Allow MX hosts on any address that is not public (private, loopback, link-local, documentation, multicast): local test harnesses only. ALLOW_MX_RANGES allows chosen ranges instead.', {
     flag: '--allow-private-mx',
   }),
+  ALLOW_MX_RANGES: env.cidrList(
+    'MX addresses in these ranges are connected to although they are not public, comma-separated CIDR (e.g. an internal relay at `10.20.0.0/16`, a lab at `fd00:25::/64`); every other non-public address stays refused.',
+    { flag: '--allow-mx-range' },
+  ),
   CATCH_ALL_PROBE: env.bool(true, 'Probe a random address at the domain to detect catch-all servers (provider rules may still skip it).'),
   CATCH_ALL_TTL: env.int(21_600, 'Seconds a domain\'s catch-all probe answer is reused by every later check of the domain (machines share it cluster-wide in JetStream KV); 0: probe every check.', { min: 0, max: 7 * 86_400 }),
   GROUP_SESSIONS: env.bool(true, 'Check the addresses of one domain in one SMTP session (one EHLO and MAIL FROM, a RCPT each, caps per session from rules.json); 0: one session per address.'),

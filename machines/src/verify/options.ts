@@ -28,6 +28,7 @@ export function verifyOptionsFrom(values: VerifierEnv): VerifyOptions {
     helloName,
     proxyUrl: values.PROXY_URL,
     allowPrivateMx: values.ALLOW_PRIVATE_MX,
+    allowMxRanges: values.ALLOW_MX_RANGES,
     catchAllProbe: values.CATCH_ALL_PROBE,
     egressIp: values.EGRESS_IP,
     mxCache: values.MX_CACHE_TTL > 0 ? createMxCache({ ttlMs: values.MX_CACHE_TTL * 1000 }) : undefined,
