@@ -161,7 +161,8 @@ async function verifyDomain(domain: string, items: { index: number; address: Add
 
 /** One recipient's view of a shared session: the shared replies, its own RCPT reply, not the others'. */
 function ownOutcome(session: SmtpSessionOutcome, own: SmtpReply): SmtpSessionOutcome {
-  const replies = session.replies.filter((r) => r.stage !== 'rcpt' || r === own);
+  const cutBy = session.cut && 'reply' in session.cut ? session.cut.reply : null;
+  const replies = session.replies.filter((r) => r !== cutBy && (r.stage !== 'rcpt' || r === own));
   return { mxHost: session.mxHost, connected: session.connected, replies, attempts: session.attempts, mail: session.mail, rcpt: own, probe: session.probe };
 }
 
