@@ -64,12 +64,17 @@ async function verifyGated(msg: JsMsg, email: string, deps: CheckHandlerDeps): P
   }
 }
 
-/** A check the throttles held back: no SMTP ran; the message comes back after the hold. */
-function holdBack(msg: JsMsg, hold: ThrottleHold, deps: CheckHandlerDeps): void {
+/**
+ * A check the throttles held back: no SMTP ran; the message comes back after the hold.
+ * `delayMs`: the items of one group come back together (so they share a session again).
+ */
+function holdBack(msg: JsMsg, hold: ThrottleHold, deps: CheckHandlerDeps, delayMs = spreadDelay(hold)): void {
   deps.onHold?.(hold);
-  // Spread the returns so held messages do not all come back in the same instant.
-  msg.nak(Math.round(hold.delayMs * (1 + Math.random() * 0.1)) + 10);
+  msg.nak(delayMs);
 }
+
+/** Spread the returns so held messages (or groups) do not all come back in the same instant. */
+const spreadDelay = (hold: ThrottleHold): number => Math.round(hold.delayMs * (1 + Math.random() * 0.1)) + 10;
 
 /** Keeps JetStream messages from being redelivered while `work` runs longer than ack_wait. */
 async function keepingAlive<T>(msg: JsMsg | JsMsg[], ackWaitMs: number, work: () => Promise<T>): Promise<T> {
@@ -212,6 +217,7 @@ export async function handleBulkGroup(msgs: JsMsg[], deps: CheckHandlerDeps, ver
     verified();
   }
   const errors: unknown[] = [];
+  const holdDelays = new Map<ThrottleHold, number>();
   await Promise.all(
     items.map(async ({ msg, body }, k) => {
       const outcome = outcomes[k]!;
@@ -219,7 +225,8 @@ export async function handleBulkGroup(msgs: JsMsg[], deps: CheckHandlerDeps, ver
         const err = outcome.error;
         if (err instanceof ThrottleHold) {
           if (err.reason === 'breaker_open' && msg.info.deliveryCount >= deps.retry.maxDeliver) return handleBulkItem(msg, deps);
-          return holdBack(msg, err, deps);
+          if (!holdDelays.has(err)) holdDelays.set(err, spreadDelay(err));
+          return holdBack(msg, err, deps, holdDelays.get(err));
         }
         // As for one item: not acked, JetStream redelivers it after ack_wait.
         errors.push(err);
