@@ -7,7 +7,7 @@ import type { JobChunkMessage, Webhook } from './messages.ts';
 
 export const DEFAULT_CHUNK_SIZE = 250;
 
-export function jobChunks(job: { jobId: string; tenantId: string; emails: readonly string[]; webhook?: Webhook; createdAt?: string }, chunkSize = DEFAULT_CHUNK_SIZE): JobChunkMessage[] {
+export function jobChunks(job: { jobId: string; tenantId: string; emails: readonly string[]; webhook?: Webhook; maxWaitSeconds?: number; createdAt?: string }, chunkSize = DEFAULT_CHUNK_SIZE): JobChunkMessage[] {
   if (job.emails.length === 0) throw new Error('a job needs at least one address');
   const chunkCount = Math.ceil(job.emails.length / chunkSize);
   const createdAt = job.createdAt ?? new Date().toISOString();
@@ -20,6 +20,7 @@ export function jobChunks(job: { jobId: string; tenantId: string; emails: readon
     total: job.emails.length,
     emails: job.emails.slice(chunkIndex * chunkSize, (chunkIndex + 1) * chunkSize),
     ...(job.webhook ? { webhook: job.webhook } : {}),
+    ...(job.maxWaitSeconds ? { maxWaitSeconds: job.maxWaitSeconds } : {}),
     createdAt,
   }));
 }

@@ -19,7 +19,7 @@ export interface PublishedJob {
 
 export async function publishJob(
   hub: Pick<HubClient, 'publishJetStream'>,
-  job: { jobId: string; tenantId: string; emails: readonly string[]; webhook?: Webhook; createdAt: string },
+  job: { jobId: string; tenantId: string; emails: readonly string[]; webhook?: Webhook; maxWaitSeconds?: number; createdAt: string },
 ): Promise<PublishedJob> {
   const chunks = jobChunks(job, DEFAULT_CHUNK_SIZE);
   let next = 0;

@@ -21,7 +21,8 @@ export async function storeJobChunk(store: Store, chunk: JobChunkMessage): Promi
   if (chunk.offset + chunk.emails.length > chunk.total) {
     throw new RangeError(`chunk ${chunk.chunkIndex} of job ${chunk.jobId} ends at ${chunk.offset + chunk.emails.length}, past total ${chunk.total}`);
   }
-  const createdAt = new Date(chunk.createdAt);
+  const parsed = new Date(chunk.createdAt);
+  const createdAt = Number.isNaN(parsed.getTime()) ? new Date() : parsed;
   return store.db.transaction(async (tx) => {
     const created = await tx
       .insert(jobs)
@@ -32,7 +33,8 @@ export async function storeJobChunk(store: Store, chunk: JobChunkMessage): Promi
         total: chunk.total,
         webhookUrl: chunk.webhook?.url ?? null,
         webhookSecret: chunk.webhook?.secret ?? null,
-        createdAt: Number.isNaN(createdAt.getTime()) ? new Date() : createdAt,
+        createdAt,
+        finishBy: chunk.maxWaitSeconds ? new Date(createdAt.getTime() + chunk.maxWaitSeconds * 1000) : null,
       })
       .onConflictDoNothing({ target: jobs.id })
       .returning({ id: jobs.id });

@@ -9,6 +9,7 @@ import type { CheckResult, Reachability } from '../../../shared/result.ts';
 import type { Store } from './db.ts';
 import { StoreError, toStoreError } from './errors.ts';
 import { toJobStatus } from './job-status.ts';
+import { jobWaiting, type WaitingOptions } from './job-waits.ts';
 import { jobs, results } from './schema.ts';
 
 export const MAX_PAGE_SIZE = 1000;
@@ -22,14 +23,14 @@ async function guarded<T>(q: () => Promise<T>): Promise<T> {
   }
 }
 
-export function getJobStatus(store: Store, tenantId: string, jobId: string): Promise<JobStatus | null> {
+export function getJobStatus(store: Store, tenantId: string, jobId: string, waiting: WaitingOptions = { untriedBoundMs: 0 }): Promise<JobStatus | null> {
   return guarded(async () => {
     const [row] = await store.db
       .select()
       .from(jobs)
       .where(and(eq(jobs.id, jobId), eq(jobs.tenantId, tenantId)))
       .limit(1);
-    return row ? toJobStatus(row) : null;
+    return row ? toJobStatus(row, await jobWaiting(store, row, waiting)) : null;
   });
 }
 
