@@ -1,5 +1,19 @@
-# The machine process (`emailcheck machine`): Node 20, TypeScript run through tsx at run time,
-# so there is no build step, and tsx is a runtime dependency. Built by `fly deploy` (fly.toml).
+# The machine process (`emailcheck machine`): Node 20 running the JavaScript that scripts/build.mjs
+# bundles from the TypeScript sources (esbuild, in the build stage). Built by `fly deploy` (fly.toml).
+
+# Build: every dependency (esbuild is a dev one), then the bundle in dist/. Install scripts are
+# skipped here: the build runs once the sources are in, and this stage's node_modules is not shipped.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# npm ci refuses a lockfile that lacks other platforms' optional packages (a registry that serves one
+# platform writes such lockfiles, see .ci/run); npm install then installs the lockfile's versions.
+RUN npm ci --ignore-scripts --no-audit --no-fund || npm install --ignore-scripts --no-audit --no-fund
+COPY scripts ./scripts
+COPY cli ./cli
+COPY machines ./machines
+COPY shared ./shared
+RUN node scripts/build.mjs --force
 
 # Dependencies, production only. scripts/ comes first: the postinstall (scripts/patch-postgres.mjs)
 # patches a postgres.js crash on dropped connections and must run inside `npm ci`.
@@ -8,22 +22,18 @@ WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 COPY scripts ./scripts
-# npm ci refuses a lockfile that lacks other platforms' optional packages (a registry that serves one
-# platform writes such lockfiles, see .ci/run); npm install then installs the lockfile's versions.
 RUN (npm ci --omit=dev --no-audit --no-fund || npm install --omit=dev --no-audit --no-fund) \
  && npm cache clean --force
 
-# Runtime: the dependencies plus the sources the machine loads, owned by root and run as `node`.
+# Runtime: production dependencies, the bundle and the migrations, owned by root and run as `node`.
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production \
     HTTP_PORT=9464
 COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY bin ./bin
-COPY shared ./shared
-COPY machines ./machines
-COPY cli ./cli
 COPY drizzle ./drizzle
 USER node
 # Only /healthz and /metrics listen; SMTP is outbound. Nothing here is meant for the internet.

@@ -7,6 +7,7 @@ export default defineConfig({
       {
         test: {
           name: 'node',
+          globalSetup: ['test/support/build-setup.ts'],
           include: ['shared/**/*.test.ts', 'cli/**/*.test.ts', 'machines/**/*.test.ts', 'test/**/*.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
@@ -17,7 +18,7 @@ export default defineConfig({
         test: {
           name: 'edge',
           include: ['edge/**/*.test.ts'],
-          globalSetup: ['edge/test/setup/global-setup.ts'],
+          globalSetup: ['test/support/build-setup.ts', 'edge/test/setup/global-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
           poolOptions: {

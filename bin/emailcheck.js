@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// The CLI entry: runs the TypeScript sources through tsx, so no build step is needed.
-import { register } from 'tsx/esm/api';
+// The CLI entry: runs the JavaScript that scripts/build.mjs bundled into dist/ (built by `npm install`).
 
 // `emailcheck check ... | head` closes our stdout early: that is the reader's choice, not an error.
 process.stdout.on('error', (err) => {
@@ -8,8 +7,15 @@ process.stdout.on('error', (err) => {
   throw err;
 });
 
-register();
-const { main } = await import('../cli/main.ts');
+const entry = new URL('../dist/main.js', import.meta.url);
+let main;
+try {
+  ({ main } = await import(entry.href));
+} catch (err) {
+  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes(entry.pathname)) throw err;
+  process.stderr.write('emailcheck: not built (dist/main.js is missing): run `npm install` or `npm run build`\n');
+  process.exit(1);
+}
 const code = await main(process.argv.slice(2));
 // Let stdout drain before exiting (large NDJSON/CSV outputs are piped).
 process.stdout.write('', () => process.exit(code));

@@ -115,6 +115,8 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
     rate_per_minute: DEV_RATE_PER_MINUTE,
     daily_quota: null,
     disabled: false,
+    // The person running the stack is its operator.
+    operator: true,
     created_at: new Date().toISOString(),
   };
   // Written before wrangler dev opens the store, while nats-server starts.

@@ -67,6 +67,7 @@ async function create(argv: string[], io: KeysIo): Promise<number> {
     name: { type: 'string' },
     'rate-per-minute': { type: 'string' },
     'daily-quota': { type: 'string' },
+    operator: { type: 'boolean' },
     local: { type: 'boolean' },
     json: { type: 'boolean' },
   });
@@ -79,6 +80,7 @@ async function create(argv: string[], io: KeysIo): Promise<number> {
     rate_per_minute: positiveInt('--rate-per-minute', values['rate-per-minute'], 600),
     daily_quota: positiveInt('--daily-quota', values['daily-quota'], null),
     disabled: false,
+    ...(values.operator ? { operator: true } : {}),
     created_at: new Date().toISOString(),
   });
   if (!parsed.success) {

@@ -11,11 +11,13 @@ const TENANT = /^[A-Za-z0-9_-]+$/;
 export const ApiKeyRecord = z.object({
   tenant: z.string().min(1).max(128).regex(TENANT, 'tenant ids are [A-Za-z0-9_-]'),
   name: z.string().min(1).max(200),
-  /** Requests per minute, smoothed (a burst of this many, then one every 60/rate seconds). */
+  /** Requests per minute: at most this many in any 60 seconds (a sliding window, kept in the key's Durable Object storage). */
   rate_per_minute: z.number().int().min(1),
   /** Requests per UTC day; null: no daily quota. */
   daily_quota: z.number().int().min(1).nullable(),
   disabled: z.boolean(),
+  /** An operator's key: may read what concerns the deployment, not a tenant (`/v1/status` under STATUS_ACCESS=operator). */
+  operator: z.boolean().optional(),
   created_at: z.iso.datetime(),
 });
 export type ApiKeyRecord = z.infer<typeof ApiKeyRecord>;

@@ -116,7 +116,7 @@ export const verifierEnv = {
   SMTP_PORT: env.int(25, 'TCP port of the MX hosts.', { min: 1, max: 65535, flag: '--smtp-port' }),
   SMTP_TIMEOUT: env.int(10, 'Timeout of each SMTP step (connect, banner, each reply), in seconds.', { min: 1, max: 600, flag: '--smtp-timeout' }),
   CHECK_DEADLINE: env.int(45, 'Deadline of one whole check (DNS and every MX tried), in seconds.', { min: 1, max: 3600 }),
-  SMTP_MAX_MX: env.int(3, 'How many MX hosts a check tries when connections fail.', { min: 1, max: 20 }),
+  SMTP_MAX_MX: env.int(5, 'How many MX *addresses* a check tries when connections fail or are turned away before MAIL FROM, over all MX hosts in preference order (as Postfix smtp_mx_address_limit, Exim hosts_max_try). MX names that do not resolve cost nothing. All tried and more left: `mx_limit_reached`.', { min: 1, max: 20 }),
   FROM_EMAIL: env.string(undefined, 'Reverse path of MAIL FROM. Use an address at a domain you control.', {
     flag: '--from-email',
     defaultDoc: 'verify@ + HELO_NAME',
@@ -170,6 +170,7 @@ export const machineEnv = {
   NATS_TOKEN: env.string(undefined, 'NATS auth token (secret), if the server wants one.'),
   NATS_USER: env.string(undefined, 'NATS user name (secret), with NATS_PASS.'),
   NATS_PASS: env.string(undefined, 'NATS password (secret), with NATS_USER.'),
+  NATS_REPLICAS: env.int(1, 'Replicas of every JetStream stream and KV bucket the machines create: 1 for one server, 3 for a 3-node cluster. Existing ones are scaled to it at start (a cluster is needed above 1).', { min: 1, max: 5 }),
   DATABASE_URL: env.string(undefined, 'Postgres URL (postgres.js). Unset: embedded PGlite in PGLITE_DIR.'),
   PGLITE_DIR: env.string('.data/pglite', 'Data folder of the embedded PGlite database when DATABASE_URL is unset (`memory://` keeps nothing).'),
   MACHINE_ID: env.string(undefined, 'Name of this machine in heartbeats and logs.', { defaultDoc: 'host name + pid', pattern: /^[A-Za-z0-9_-]{1,64}$/ }),
@@ -206,6 +207,12 @@ export const edgeEnv = {
   CACHE_TTL_RISKY: env.int(259_200, 'Seconds a `risky` result stays in the KV cache (0: not cached).', { min: 0 }),
   CACHE_TTL_INVALID: env.int(604_800, 'Seconds an `invalid` result stays in the KV cache (0: not cached). `unknown` is never cached.', { min: 0 }),
   KEY_CACHE_SECONDS: env.int(30, 'Seconds a Worker isolate reuses an API key record read from KV (disabling a key takes effect within this, plus KV propagation).', { min: 0, max: 3600 }),
+  RESULT_CACHE_SCOPE: env.string('tenant', 'Whose checks a cached result answers: `tenant` (each tenant its own cache) or `shared` (one cache for all tenants: saves SMTP sessions, but a hit tells a tenant that someone else checked the address, when, and what the server replied).', {
+    pattern: /^(tenant|shared)$/,
+  }) as EnvVar<'tenant' | 'shared'>,
+  STATUS_ACCESS: env.string('any', 'Who may read `GET /v1/status` (machine ids, versions, egress IPs): `any` API key, or only `operator` keys (`emailcheck keys create --operator`); others get 403.', {
+    pattern: /^(any|operator)$/,
+  }) as EnvVar<'any' | 'operator'>,
   MAX_BULK_EMAILS: env.int(100_000, 'Most addresses in one bulk job (more: 413).', { min: 1 }),
   MAX_BODY_BYTES: env.int(10_485_760, 'Largest request body accepted, in bytes (more: 413).', { min: 1024 }),
 } satisfies EnvSpec;

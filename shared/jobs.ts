@@ -19,8 +19,9 @@ export function jobChunks(job: { jobId: string; tenantId: string; emails: readon
     offset: chunkIndex * chunkSize,
     total: job.emails.length,
     emails: job.emails.slice(chunkIndex * chunkSize, (chunkIndex + 1) * chunkSize),
-    ...(job.webhook ? { webhook: job.webhook } : {}),
-    ...(job.maxWaitSeconds ? { maxWaitSeconds: job.maxWaitSeconds } : {}),
+    // Job-level data once per job, not once per chunk: the machine storing chunk 0 records it.
+    ...(job.webhook && chunkIndex === 0 ? { webhook: job.webhook } : {}),
+    ...(job.maxWaitSeconds && chunkIndex === 0 ? { maxWaitSeconds: job.maxWaitSeconds } : {}),
     createdAt,
   }));
 }

@@ -16,7 +16,9 @@ export const SingleCheckMessage = z.object({
 });
 export type SingleCheckMessage = z.infer<typeof SingleCheckMessage>;
 
-export const Webhook = z.object({ url: z.url(), secret: z.string().min(1).max(256) });
+/** Job-level data travels once per job (in chunk 0), but a URL is still bounded: it lives in Postgres and in a NATS message. */
+export const WEBHOOK_URL_MAX_LENGTH = 2048;
+export const Webhook = z.object({ url: z.url().max(WEBHOOK_URL_MAX_LENGTH), secret: z.string().min(1).max(256) });
 export type Webhook = z.infer<typeof Webhook>;
 
 /** `jobs.submit.<jobId>`: a slice of a bulk job; `offset` is the index of emails[0] in the job. */

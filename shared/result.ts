@@ -34,6 +34,7 @@ export const REASON_VERDICT = {
   sender_rejected: 'unknown', // MAIL FROM refused
   relay_denied: 'unknown', // the MX does not take mail for this domain
   smtp_unreachable: 'unknown', // no MX host accepted a connection
+  mx_limit_reached: 'unknown', // SMTP_MAX_MX addresses tried, all failed, more left (MTAs give up there too and retry later)
   smtp_timeout: 'unknown',
   smtp_protocol_error: 'unknown', // garbage, over-long lines, unexpected replies
   dns_failure: 'unknown', // SERVFAIL, REFUSED
@@ -54,6 +55,7 @@ export const RETRYABLE_REASONS: ReadonlySet<Reason> = new Set<Reason>([
   'greylisted',
   'temporary_failure',
   'smtp_unreachable',
+  'mx_limit_reached',
   'smtp_timeout',
   'dns_failure',
   'dns_timeout',
@@ -74,6 +76,23 @@ export const SmtpReplySchema = z.object({
   text: z.string(),
 });
 export type SmtpReply = z.infer<typeof SmtpReplySchema>;
+
+/**
+ * How one MX address (or MX name) fared in the walk over a domain's MX hosts: answered
+ * (reached MAIL FROM, its replies are the check's), rejected (a reply before MAIL FROM:
+ * 554 banner, 421 to EHLO), a transport failure (refused, timeout, protocol, proxy,
+ * aborted), unresolvable or private (the name gave no address we may use: no attempt
+ * spent), not_tried (the address limit was reached first).
+ */
+export const MX_ATTEMPT_OUTCOMES = ['answered', 'rejected', 'refused', 'timeout', 'protocol', 'proxy', 'aborted', 'unresolvable', 'private', 'not_tried'] as const;
+export const MxAttemptSchema = z.object({
+  host: z.string(),
+  /** Null for a name that gave no address. */
+  address: z.string().nullable(),
+  outcome: z.enum(MX_ATTEMPT_OUTCOMES),
+  detail: z.string(),
+});
+export type MxAttempt = z.infer<typeof MxAttemptSchema>;
 
 export const SyntaxSchema = z.object({
   address: z.string().nullable(),
@@ -113,6 +132,8 @@ export const DebugSchema = z.object({
   provider: z.string().nullable(),
   duration_ms: z.number().int().nonnegative(),
   smtp_replies: z.array(SmtpReplySchema),
+  /** The MX walk, in the order hosts were considered; absent when no SMTP was attempted. */
+  mx_attempts: z.array(MxAttemptSchema).optional(),
   checked_at: z.string(),
 });
 

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESULT_CSV_COLUMNS } from '../shared/csv.ts';
+import { COMMAND_USAGE } from '../cli/usage.ts';
 import { CheckResultSchema, type CheckResult } from '../shared/result.ts';
 import { startDnsServer, type TestDnsServer } from './support/dns-server.ts';
 import { startMockMta, type MockMta } from './support/smtp-servers.ts';
@@ -261,5 +262,31 @@ describe('emailcheck check: hostile and awkward input', () => {
     expect(port.stderr.trim()).toBe('emailcheck: --smtp-port must be between 1 and 65535, got 99999');
     const proxy = await run(['check', 'a@example.test', '--proxy', 'http://x']);
     expect(proxy.stderr).toMatch(/^emailcheck: --proxy: .*socks5:\/\//);
+  });
+});
+
+describe('emailcheck COMMAND --help', () => {
+  it.each(Object.keys(COMMAND_USAGE))('%s answers --help and -h with its usage on stdout and exit 0, running nothing', async (command) => {
+    for (const flag of ['--help', '-h']) {
+      // `check` with addresses and `machine` without NATS would fail if they ran: help must come first.
+      const r = await run([command, ...(command === 'check' ? ['alice@example.test'] : []), flag]);
+      expect(r.code, `${command} ${flag}`).toBe(0);
+      expect(r.stdout).toBe(`${COMMAND_USAGE[command as keyof typeof COMMAND_USAGE]}\n`);
+      expect(r.stdout).toMatch(new RegExp(`^emailcheck ${command}: .+\\n\\nUsage:\\n  emailcheck ${command}`));
+      expect(r.stderr).toBe('');
+    }
+  });
+
+  it('emailcheck help COMMAND shows that command; an unknown one is a usage error', async () => {
+    expect((await run(['help', 'plan'])).stdout).toBe(`${COMMAND_USAGE.plan}\n`);
+    const bad = await run(['help', 'nope']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('emailcheck: unknown command "nope" (try "emailcheck help")\n');
+  });
+
+  it('-h after "--" is an operand, not a request for help', async () => {
+    const r = await run(['check', '--json', ...local(), '--', '-h']);
+    expect(r.code).toBe(0);
+    expect(ndjson(r.stdout).map((x) => [x.input, x.reason])).toEqual([['-h', 'invalid_syntax']]);
   });
 });

@@ -80,18 +80,24 @@ describe('Dockerfile', () => {
     }
   });
 
-  it('copies scripts/ before npm ci, so the postinstall patch runs in the image', () => {
-    const scripts = dockerfile.indexOf('COPY scripts');
-    expect(scripts).toBeGreaterThan(-1);
-    const install = dockerfile.search(/^RUN .*npm (ci|install)/m);
+  it('copies scripts/ before the production npm ci, so the postinstall patch runs in the shipped node_modules', () => {
+    const install = dockerfile.search(/^RUN .*npm (ci|install) --omit=dev/m);
     expect(install).toBeGreaterThan(-1);
-    expect(scripts).toBeLessThan(install);
+    const stage = dockerfile.lastIndexOf('\nFROM ', install);
+    const scripts = dockerfile.lastIndexOf('COPY scripts', install);
+    expect(scripts).toBeGreaterThan(stage);
+    expect(dockerfile).toMatch(/^COPY --from=deps \/app\/node_modules \.\/node_modules$/m);
   });
 
-  it('ships every folder the machine imports at run time, and tsx as a runtime dependency', () => {
-    for (const dir of ['bin', 'shared', 'machines', 'drizzle']) expect(copies).toContain(dir);
-    const pkg = JSON.parse(read('package.json')) as { dependencies: Record<string, string> };
-    expect(pkg.dependencies).toHaveProperty('tsx');
+  it('ships the built bundle and what it reads at run time, and no TypeScript tooling', () => {
+    for (const dir of ['bin', 'drizzle', 'package.json']) expect(copies).toContain(dir);
+    // dist/ is built inside the image (it is never committed), then copied into the runtime stage.
+    expect(dockerfile).toMatch(/^RUN node scripts\/build\.mjs/m);
+    expect(dockerfile).toMatch(/^COPY --from=build \/app\/dist \.\/dist$/m);
+    const pkg = JSON.parse(read('package.json')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    expect(pkg.dependencies).not.toHaveProperty('tsx');
+    expect(pkg.devDependencies).toHaveProperty('tsx');
+    expect(pkg.devDependencies.esbuild).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
   it('runs as a non-root user and stops with SIGTERM', () => {

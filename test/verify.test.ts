@@ -38,6 +38,61 @@ const zone: DnsZone = {
   },
   'down.failover.test': { A: ['127.0.0.4'] },
   'backup.failover.test': { A: ['127.0.0.1'] },
+  // MX fallback as MTAs do it (Postfix smtp_mx_address_limit = 5): 127.0.0.20-29 have no listener on the shared port.
+  'refused-first.test': {
+    MX: [
+      { preference: 10, exchange: 'mx1.refused-first.test' },
+      { preference: 20, exchange: 'mx2.refused-first.test' },
+      { preference: 30, exchange: 'mx3.refused-first.test' },
+      { preference: 40, exchange: 'mx4.refused-first.test' },
+    ],
+  },
+  'mx1.refused-first.test': { A: ['127.0.0.20'] },
+  'mx2.refused-first.test': { A: ['127.0.0.21'] },
+  'mx3.refused-first.test': { A: ['127.0.0.22'] },
+  'mx4.refused-first.test': { A: ['127.0.0.1'] },
+  'ghost-mx.test': {
+    MX: [
+      { preference: 5, exchange: 'old1.ghost-mx.test' },
+      { preference: 10, exchange: 'old2.ghost-mx.test' },
+      { preference: 15, exchange: 'old3.ghost-mx.test' },
+      { preference: 20, exchange: 'old4.ghost-mx.test' },
+      { preference: 25, exchange: 'old5.ghost-mx.test' },
+      { preference: 30, exchange: 'old6.ghost-mx.test' },
+      { preference: 50, exchange: 'mx.ghost-mx.test' },
+    ],
+  },
+  'old6.ghost-mx.test': {}, // exists, no A/AAAA (NODATA); old1-5 are NXDOMAIN
+  'mx.ghost-mx.test': { A: ['127.0.0.1'] },
+  // Six dead addresses (two hosts of three) ahead of a working host: past the limit, as Postfix and Exim give up.
+  'dead-farm.test': {
+    MX: [
+      { preference: 10, exchange: 'a.dead-farm.test' },
+      { preference: 20, exchange: 'b.dead-farm.test' },
+      { preference: 30, exchange: 'mx.dead-farm.test' },
+    ],
+  },
+  'a.dead-farm.test': { A: ['127.0.0.23', '127.0.0.24', '127.0.0.25'] },
+  'b.dead-farm.test': { A: ['127.0.0.26', '127.0.0.27', '127.0.0.28'] },
+  'mx.dead-farm.test': { A: ['127.0.0.1'] },
+  'tied-dead.test': {
+    MX: [
+      { preference: 10, exchange: 'dead.tied-dead.test' },
+      { preference: 10, exchange: 'live.tied-dead.test' },
+    ],
+  },
+  'dead.tied-dead.test': { A: ['127.0.0.29'] },
+  'live.tied-dead.test': { A: ['127.0.0.1'] },
+  // A silent host (timeout), then a refusing one, then a name that does not resolve: all three said apart.
+  'all-dead.test': {
+    MX: [
+      { preference: 10, exchange: 'silent.all-dead.test' },
+      { preference: 20, exchange: 'refusing.all-dead.test' },
+      { preference: 30, exchange: 'gone.all-dead.test' },
+    ],
+  },
+  'silent.all-dead.test': { A: ['127.0.0.3'] },
+  'refusing.all-dead.test': { A: ['127.0.0.20'] },
   'gmailstyle.test': { MX: [{ preference: 5, exchange: 'mx.gmailstyle.test' }] },
   'mx.gmailstyle.test': { A: ['127.0.0.5'] },
   'policy-banner.test': { MX: [{ preference: 10, exchange: 'mx.policy-banner.test' }] },
@@ -74,6 +129,10 @@ beforeAll(async () => {
       'grey@example.test': 'greylist',
       'blocked@example.test': 'blocked',
       'alice@failover.test': 'ok',
+      'alice@refused-first.test': 'ok',
+      'alice@ghost-mx.test': 'ok',
+      'alice@dead-farm.test': 'ok',
+      'alice@tied-dead.test': 'ok',
     },
   });
   port = mta.port;
@@ -260,6 +319,82 @@ describe('a mail server we cannot talk to', () => {
     expect(r.debug.mx_host).toBe('backup.failover.test');
     expect(r.mx.records).toEqual(['down.failover.test', 'backup.failover.test']);
     expect(mta.connections).toBe(before + 1);
+  });
+});
+
+describe('MX fallback as MTAs do it: addresses counted, not names (SMTP_MAX_MX, default 5)', () => {
+  const outcomes = (r: CheckResult) => (r.debug.mx_attempts ?? []).map((a) => [a.host, a.outcome]);
+
+  it('three refusing MX hosts before a working one: deliverable, as any MTA would deliver', async () => {
+    const before = mta.connections;
+    const r = await check('alice@refused-first.test');
+    expect(r).toMatchObject({ is_reachable: 'safe', reason: 'deliverable' });
+    expect(r.debug.mx_host).toBe('mx4.refused-first.test');
+    expect(outcomes(r)).toEqual([
+      ['mx1.refused-first.test', 'refused'],
+      ['mx2.refused-first.test', 'refused'],
+      ['mx3.refused-first.test', 'refused'],
+      ['mx4.refused-first.test', 'answered'],
+    ]);
+    expect(mta.connections).toBe(before + 1);
+  });
+
+  it('MX names that do not resolve cost nothing: six of them before a working one is still deliverable', async () => {
+    const r = await check('alice@ghost-mx.test');
+    expect(r).toMatchObject({ is_reachable: 'safe', reason: 'deliverable' });
+    expect(outcomes(r)).toEqual([
+      ...[1, 2, 3, 4, 5, 6].map((i) => [`old${i}.ghost-mx.test`, 'unresolvable']),
+      ['mx.ghost-mx.test', 'answered'],
+    ]);
+    expect(r.debug.mx_attempts![0]!.detail).toMatch(/NXDOMAIN/);
+    expect(r.debug.mx_attempts![5]!.detail).toMatch(/no A or AAAA/);
+  });
+
+  it('more dead addresses than the limit before a working host: unknown, with the limit named', async () => {
+    const before = mta.connections;
+    const r = await check('alice@dead-farm.test');
+    expect(r).toMatchObject({ is_reachable: 'unknown', reason: 'mx_limit_reached' });
+    expect(r.smtp.can_connect_smtp).toBe(false);
+    expect(outcomes(r)).toEqual([
+      ...[0, 1, 2].map(() => ['a.dead-farm.test', 'refused']),
+      ['b.dead-farm.test', 'refused'],
+      ['b.dead-farm.test', 'refused'],
+      ['b.dead-farm.test', 'not_tried'],
+    ]);
+    expect(r.debug.mx_attempts!.map((a) => a.address)).toEqual(['127.0.0.23', '127.0.0.24', '127.0.0.25', '127.0.0.26', '127.0.0.27', '127.0.0.28']);
+    expect(r.debug.mx_attempts!.at(-1)!.detail).toContain('address limit (5)');
+    expect(mta.connections).toBe(before);
+  });
+
+  it('a larger SMTP_MAX_MX reaches the working host behind the same six dead addresses', async () => {
+    const r = await check('alice@dead-farm.test', { SMTP_MAX_MX: '7' });
+    expect(r).toMatchObject({ is_reachable: 'safe', reason: 'deliverable' });
+    expect(r.debug.mx_attempts).toHaveLength(7);
+  });
+
+  it('equal-preference MX hosts with one dead: always deliverable, whichever is drawn first', async () => {
+    const firstTried = new Set<string>();
+    for (let i = 0; i < 20; i++) {
+      const r = await check('alice@tied-dead.test');
+      expect(r).toMatchObject({ is_reachable: 'safe', reason: 'deliverable' });
+      expect(r.debug.mx_host).toBe('live.tied-dead.test');
+      const attempts = r.debug.mx_attempts!;
+      expect(attempts.at(-1)).toMatchObject({ host: 'live.tied-dead.test', outcome: 'answered' });
+      if (attempts.length === 2) expect(attempts[0]).toMatchObject({ host: 'dead.tied-dead.test', outcome: 'refused' });
+      firstTried.add(attempts[0]!.host);
+    }
+    // RFC 5321 5.1: ties are shuffled; 20 draws all landing the same way is about 1 in 500,000.
+    expect([...firstTried].sort()).toEqual(['dead.tied-dead.test', 'live.tied-dead.test']);
+  });
+
+  it('when every MX fails the result says how each did: timed out, refused, unresolvable', async () => {
+    const r = await check('alice@all-dead.test', { SMTP_TIMEOUT: '1' });
+    expect(r).toMatchObject({ is_reachable: 'unknown', reason: 'smtp_unreachable' });
+    expect(outcomes(r)).toEqual([
+      ['silent.all-dead.test', 'timeout'],
+      ['refusing.all-dead.test', 'refused'],
+      ['gone.all-dead.test', 'unresolvable'],
+    ]);
   });
 });
 

@@ -11,7 +11,7 @@ import type { NatsHub } from './nats/hub.ts';
 export interface Bindings {
   /** API keys: `apikey:<sha256 hex>` → ApiKeyRecord JSON. */
   KEYS: KVNamespace;
-  /** Result cache: `result:<normalized address>` → CheckResult JSON. */
+  /** Result cache: `result:tenant:<tenant>:<normalized address>` (or `result:shared:...`) → CheckResult JSON. */
   RESULTS: KVNamespace;
   /** NATS over WebSocket, one connection per object (a few named shards). */
   NATS_HUB: DurableObjectNamespace<NatsHub>;
@@ -30,6 +30,8 @@ export interface Bindings {
   CACHE_TTL_RISKY?: string;
   CACHE_TTL_INVALID?: string;
   KEY_CACHE_SECONDS?: string;
+  RESULT_CACHE_SCOPE?: string;
+  STATUS_ACCESS?: string;
   MAX_BULK_EMAILS?: string;
   MAX_BODY_BYTES?: string;
 }

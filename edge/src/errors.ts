@@ -38,7 +38,7 @@ export const apiError = (status: ContentfulStatusCode, code: string, message: st
 
 /** An error response now, for handlers that return rather than throw. */
 export function errorResponse(c: Context, status: ContentfulStatusCode, code: string, message: string, headers?: Record<string, string>): Response {
-  return c.json(errorBody(code, message), status, headers);
+  return c.json(errorBody(code, scrubMessage(message, bindingSecrets(c.env as Parameters<typeof bindingSecrets>[0]))), status, headers);
 }
 
 /** Codes for the statuses Hono's own HTTPExceptions carry (body limit, bad JSON from validators, ...). */
@@ -53,8 +53,32 @@ const STATUS_CODES: Partial<Record<number, string>> = {
   429: 'rate_limited',
 };
 
-/** Any thrown value as the JSON error response; unexpected errors are a 500 `internal` without internals. */
-export function toErrorResponse(err: unknown): Response {
+/**
+ * What of the infrastructure an error message must not show a client: URLs (they carry user info,
+ * host names and ports), `host:port` and IP:port pairs, and the literal values of the secrets
+ * given. Replaced by a neutral word, so the message still reads.
+ */
+export function scrubMessage(message: string, secrets: readonly (string | undefined)[] = []): string {
+  let out = message;
+  for (const s of secrets) if (s && s.length >= 4) out = out.replaceAll(s, '[secret]');
+  return out
+    .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s,;'"<>)]*/gi, '[address]')
+    .replace(/\[[0-9a-f.%]*:[0-9a-f:.%]*\](?::\d{1,5})?/gi, '[address]')
+    .replace(/\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b/g, '[address]')
+    .replace(/\b(?:localhost|(?=[a-z0-9.-]*[a-z])[a-z0-9-]+(?:\.[a-z0-9-]+)+):\d{1,5}\b/gi, '[address]');
+}
+
+/** The secrets among the bindings, whose values no error message may repeat. */
+export const bindingSecrets = (env: { NATS_TOKEN?: string; NATS_USER?: string; NATS_PASS?: string; MACHINE_TOKEN?: string } | undefined) =>
+  env ? [env.NATS_TOKEN, env.NATS_PASS, env.MACHINE_TOKEN, env.NATS_USER] : [];
+
+/**
+ * Any thrown value as the JSON error response; unexpected errors are a 500 `internal` without
+ * internals. Every message passes `scrubMessage` here, the one place error bodies are made.
+ */
+export function toErrorResponse(err: unknown, secrets: readonly (string | undefined)[] = []): Response {
+  const json = (status: number, body: ErrorBody, headers: Record<string, string> = {}) =>
+    jsonResponse(status, errorBody(body.error.code, scrubMessage(body.error.message, secrets)), headers);
   if (err instanceof ApiError) return json(err.status, errorBody(err.code, err.message), err.headers);
   if (err instanceof HTTPException) {
     const code = STATUS_CODES[err.status] ?? (err.status >= 500 ? 'internal' : 'bad_request');
@@ -66,6 +90,6 @@ export function toErrorResponse(err: unknown): Response {
   return json(500, errorBody('internal', 'the edge could not answer this request'));
 }
 
-function json(status: number, body: ErrorBody, headers: Record<string, string> = {}): Response {
+function jsonResponse(status: number, body: ErrorBody, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=UTF-8', ...headers } });
 }

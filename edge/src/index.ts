@@ -7,8 +7,9 @@
 import { Hono } from 'hono';
 import { requireApiKey } from './auth/api-key.ts';
 import { edgeConfig, type AppEnv } from './env.ts';
-import { ApiError, toErrorResponse } from './errors.ts';
+import { ApiError, bindingSecrets, toErrorResponse } from './errors.ts';
 import { allowedMethods } from './http/method-not-allowed.ts';
+import { securityHeaders } from './http/secure-headers.ts';
 import bulkRoutes from './routes/bulk.ts';
 import { checkRoutes } from './routes/check.ts';
 import { openApiRoutes } from './routes/openapi.ts';
@@ -18,8 +19,10 @@ import { whoamiRoutes } from './routes/whoami.ts';
 export { NatsHub } from './nats/hub.ts';
 export { KeyLimiter } from './auth/key-limiter.ts';
 
-const app = new Hono<AppEnv>();
+// `strict: false`: `/v1/status/` is `/v1/status`, not a 405 that lists the method it was called with.
+const app = new Hono<AppEnv>({ strict: false });
 
+app.use('*', securityHeaders);
 app.use('*', async (c, next) => {
   c.set('config', edgeConfig(c.env));
   await next();
@@ -48,7 +51,7 @@ app.notFound((c) => {
   }
   return toErrorResponse(new ApiError(404, 'not_found', `no route for ${c.req.method} ${path}`));
 });
-app.onError((err) => toErrorResponse(err));
+app.onError((err, c) => toErrorResponse(err, bindingSecrets(c.env)));
 
 export { app };
 export default app;

@@ -53,4 +53,13 @@ describe('bad input gets a 4xx JSON error, never a 500', () => {
     expect(await errorOf(put)).toEqual({ status: 405, code: 'method_not_allowed' });
     expect(await errorOf(await call('/v1/ping', { method: 'POST' }))).toEqual({ status: 405, code: 'method_not_allowed' });
   });
+
+  it('a trailing slash on a known route is that route (auth included), never a 405 naming the method it was called with', async () => {
+    const key = await createKey(newTenant());
+    expect((await call('/v1/status/', { key })).status).toBe(200);
+    expect(await errorOf(await call('/v1/status/'))).toEqual({ status: 401, code: 'missing_api_key' });
+    expect((await call('/v1/ping/')).status).toBe(200);
+    const wrong = await call('/v1/status/', { key, method: 'POST' });
+    expect(await errorOf(wrong)).toEqual({ status: 405, code: 'method_not_allowed' });
+  });
 });

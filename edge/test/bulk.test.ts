@@ -399,6 +399,32 @@ describe('bad bulk requests get a 4xx JSON error, never a 500', () => {
     await expectError(await postJson('/v1/bulk', { emails: ['a@ok.test'], webhook: { url: 'file:///etc/passwd', secret: 's' } }, { key }), 400, 'invalid_request');
   });
 
+  it('a webhook URL that cannot be parsed is 400 invalid_request, in JSON and as the multipart webhook_url field, never 500', async () => {
+    const key = await createKey(newTenant('bad'));
+    const bad = ['not a url', 'http://', 'http://[::1', 'http://[fe80::1%25lo]/', 'http://127.0.0.1:19191:19191/', 'javascript:alert(1)', 'http://user:pw@hooks.example.test/'];
+    for (const url of bad) {
+      const m = await expectError(await postJson('/v1/bulk', { emails: ['a@ok.test'], webhook: { url, secret: 's' } }, { key }), 400, 'invalid_request');
+      expect(m, url).toMatch(/^webhook\.url: /);
+      const form = new FormData();
+      form.set('file', new File(['email\na@ok.test\n'], 'list.csv', { type: 'text/csv' }));
+      form.set('webhook_url', url);
+      form.set('webhook_secret', 's');
+      const m2 = await expectError(await call('/v1/bulk', { key, method: 'POST', body: form }), 400, 'invalid_request');
+      expect(m2, url).toMatch(/^webhook_url: /);
+    }
+  });
+
+  it('a webhook URL over 2048 characters is 400; one of 2048 is accepted', async () => {
+    const key = await createKey(newTenant('bad'));
+    const base = 'https://hooks.example.test/';
+    const at = (n: number) => base + 'a'.repeat(n - base.length);
+    const m = await expectError(await postJson('/v1/bulk', { emails: ['a@ok.test'], webhook: { url: at(2049), secret: 's' } }, { key }), 400, 'invalid_request');
+    expect(m).toContain('2048');
+    await expectError(await postJson('/v1/bulk', { emails: ['a@ok.test'], webhook: { url: at(1_100_000), secret: 's' } }, { key }), 400, 'invalid_request');
+    const ok = await postJson('/v1/bulk', { emails: [`ok-${tag()}@ok.test`], webhook: { url: at(2048), secret: 's' } }, { key });
+    expect(ok.status).toBe(202);
+  });
+
   it('bad result query parameters: 400', async () => {
     const key = await createKey(newTenant('bad'));
     const { job_id } = (await (await postJson('/v1/bulk', { emails: [`ok-${tag()}@ok.test`] }, { key })).json()) as Accepted;

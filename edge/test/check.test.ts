@@ -1,7 +1,8 @@
-import { env } from 'cloudflare:test';
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../shared/result.ts';
-import { call, createKey, freshAddress, newTenant, postJson, rcptCount } from './helpers.ts';
+import { app } from '../src/index.ts';
+import { BASE, call, createKey, freshAddress, newTenant, postJson, rcptCount } from './helpers.ts';
 
 type CheckBody = CheckResult & { id: string | null; cached: boolean; age_seconds: number };
 
@@ -32,7 +33,8 @@ describe('single checks', () => {
   });
 
   it('the second check of an address is served from the cache, without another SMTP session', async () => {
-    const key = await createKey(newTenant());
+    const tenant = newTenant();
+    const key = await createKey(tenant);
     const email = freshAddress('ok-');
     const first = await check(key, email);
     expect(first.body.cached).toBe(false);
@@ -43,19 +45,20 @@ describe('single checks', () => {
     expect(second.body.debug.checked_at).toBe(first.body.debug.checked_at);
     expect(await rcptCount(email)).toBe(1);
     // Kept for CACHE_TTL_SAFE (7 days by default).
-    const { keys } = await env.RESULTS.list({ prefix: `result:${email}` });
+    const { keys } = await env.RESULTS.list({ prefix: `result:tenant:${tenant}:${email}` });
     expect(keys).toHaveLength(1);
     expect(keys[0]!.expiration! - Date.now() / 1000).toBeGreaterThan(604_800 - 60);
   });
 
   it('a result another edge location stored in KV answers the check, without a machine', async () => {
-    const key = await createKey(newTenant());
+    const tenant = newTenant();
+    const key = await createKey(tenant);
     const email = freshAddress('ok-');
     const checkedAt = new Date(Date.now() - 120_000).toISOString();
     const stored = { ...(await check(key, 'not-an-address')).body, input: email, is_reachable: 'risky', reason: 'catch_all' } as Record<string, unknown>;
     for (const k of ['id', 'cached', 'age_seconds']) delete stored[k];
     (stored.debug as CheckResult['debug']).checked_at = checkedAt;
-    await env.RESULTS.put(`result:${email}`, JSON.stringify(stored));
+    await env.RESULTS.put(`result:tenant:${tenant}:${email}`, JSON.stringify(stored));
     const { status, body } = await check(key, email);
     expect(status).toBe(200);
     expect(body).toMatchObject({ input: email, is_reachable: 'risky', reason: 'catch_all', cached: true });
@@ -127,7 +130,8 @@ describe('single checks', () => {
   });
 
   it('a check that does not finish within the wait answers 202 with an id; polling it gives the result', async () => {
-    const key = await createKey(newTenant());
+    const tenant = newTenant();
+    const key = await createKey(tenant);
     const email = freshAddress('ok-');
     const res = await postJson('/v1/check', { email }, { key, headers: { prefer: 'wait=0' } });
     expect(res.status).toBe(202);
@@ -151,6 +155,34 @@ describe('single checks', () => {
     expect(seen.has(404)).toBe(false);
     expect(await polled!.json()).toMatchObject({ id: pending.id, input: email, is_reachable: 'safe', cached: false });
     // The result found by polling is cached for the next check of the address.
-    await expect.poll(async () => (await env.RESULTS.list({ prefix: `result:${email}` })).keys.length, { timeout: 5000 }).toBe(1);
+    await expect.poll(async () => (await env.RESULTS.list({ prefix: `result:tenant:${tenant}:${email}` })).keys.length, { timeout: 5000 }).toBe(1);
+  });
+
+  it('one tenant\'s check is not served from another tenant\'s cache: nothing says someone else asked', async () => {
+    const a = await createKey(newTenant('a'));
+    const b = await createKey(newTenant('b'));
+    const email = freshAddress('ok-');
+    expect((await check(a, email)).body.cached).toBe(false);
+    expect((await check(a, email)).body.cached).toBe(true);
+    const other = await check(b, email);
+    expect(other.status).toBe(200);
+    expect(other.body).toMatchObject({ is_reachable: 'safe', cached: false });
+    expect(other.body.id).toMatch(/^chk_/);
+    expect(await rcptCount(email)).toBe(2);
+  });
+
+  it('RESULT_CACHE_SCOPE=shared, the operator\'s choice, lets one tenant\'s result answer another\'s check', async () => {
+    const shared = { ...env, RESULT_CACHE_SCOPE: 'shared' };
+    const email = freshAddress('ok-');
+    const ask = async (key: string) => {
+      const ctx = createExecutionContext();
+      const res = await app.fetch(new Request(`${BASE}/v1/check`, { method: 'POST', body: JSON.stringify({ email }), headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } }), shared, ctx);
+      await waitOnExecutionContext(ctx);
+      return (await res.json()) as CheckBody;
+    };
+    expect((await ask(await createKey(newTenant('a')))).cached).toBe(false);
+    expect(await ask(await createKey(newTenant('b')))).toMatchObject({ cached: true, is_reachable: 'safe' });
+    expect(await rcptCount(email)).toBe(1);
+    expect((await env.RESULTS.list({ prefix: `result:shared:${email}` })).keys).toHaveLength(1);
   });
 });

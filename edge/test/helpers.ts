@@ -21,6 +21,7 @@ export async function createKey(tenant: string, opts: Partial<Omit<ApiKeyRecord,
     rate_per_minute: opts.rate_per_minute ?? 10_000,
     daily_quota: opts.daily_quota ?? null,
     disabled: opts.disabled ?? false,
+    ...(opts.operator ? { operator: true } : {}),
     created_at: opts.created_at ?? new Date().toISOString(),
   };
   await env.KEYS.put(apiKeyKvKey(await hashApiKey(key)), JSON.stringify(record));

@@ -1,5 +1,7 @@
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { call, createKey, newTenant } from './helpers.ts';
+import { app } from '../src/index.ts';
+import { BASE, call, createKey, newTenant, type ErrorJson } from './helpers.ts';
 
 describe('GET /v1/status', () => {
   it('lists the live machine with its egress IP, from its heartbeat', async () => {
@@ -15,5 +17,23 @@ describe('GET /v1/status', () => {
 
   it('needs a tenant key', async () => {
     expect((await call('/v1/status')).status).toBe(401);
+  });
+
+  it('with STATUS_ACCESS=operator, only an operator key sees the machines; a tenant key gets 403', async () => {
+    const operatorOnly = { ...env, STATUS_ACCESS: 'operator' };
+    const ask = async (key: string) => {
+      const ctx = createExecutionContext();
+      const res = await app.fetch(new Request(`${BASE}/v1/status`, { headers: { authorization: `Bearer ${key}` } }), operatorOnly, ctx);
+      await waitOnExecutionContext(ctx);
+      return res;
+    };
+    const tenant = await ask(await createKey(newTenant()));
+    expect(tenant.status).toBe(403);
+    const body = (await tenant.json()) as ErrorJson;
+    expect(body.error.code).toBe('operator_key_required');
+    expect(JSON.stringify(body)).not.toContain('127.0.0.1');
+    const operator = await ask(await createKey(newTenant('ops'), { operator: true }));
+    expect(operator.status).toBe(200);
+    expect(await operator.json()).toMatchObject({ machines_alive: 1, egress_ips: ['127.0.0.1'] });
   });
 });

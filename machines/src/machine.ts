@@ -3,9 +3,9 @@
  * One machine process: NATS topology, Postgres (or PGlite), the check and job
  * consumers, the NATS service, heartbeats, health/metrics, and a graceful drain.
  */
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
+import packageJson from '../../package.json' with { type: 'json' };
 import { CONSUMERS } from '../../shared/subjects.ts';
 import type { MachineEnv, ThrottleEnv } from '../../shared/config.ts';
 import type { CheckResult } from '../../shared/result.ts';
@@ -27,7 +27,7 @@ import { createMetrics } from './work/metrics.ts';
 import { startService } from './work/service.ts';
 import { startWebhookDispatch } from './work/webhook-dispatch.ts';
 
-export const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+export const VERSION: string = packageJson.version;
 
 /** How often a machine looks for jobs whose max wait has passed. */
 const JOB_FINISH_SWEEP_MS = 2000;
@@ -84,7 +84,7 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
   const { nc } = await connectNats(m.NATS_URL, `emailcheck-machine-${id}`, { token: m.NATS_TOKEN, user: m.NATS_USER, pass: m.NATS_PASS });
   // JetStream never stops redelivering (max_deliver -1): the handler stores the final
   // outcome itself at MAX_DELIVER, so a crash during the last delivery loses nothing.
-  const topo = await ensureTopology(nc, { maxDeliver: -1, ackWaitMs: m.ACK_WAIT_MS });
+  const topo = await ensureTopology(nc, { maxDeliver: -1, ackWaitMs: m.ACK_WAIT_MS, replicas: m.NATS_REPLICAS });
   const retry: RetryPolicy = { schedules: m.RETRY_SCHEDULE, maxDeliver: m.MAX_DELIVER };
   // Set below, once the webhook sender exists; a finish request before that has nothing to announce yet.
   let jobFinished: (job: FinishedJob) => void = () => {};

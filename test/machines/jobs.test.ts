@@ -63,7 +63,10 @@ describe('machines: bulk jobs through JetStream into Postgres', () => {
       await new Promise((r) => setTimeout(r, 500));
       expect(fx.hooks).toHaveLength(1);
       const hook = fx.hooks[0]!;
-      expect(hook.headers['emailcheck-signature']).toBe(`sha256=${createHmac('sha256', 'hook-secret').update(hook.body).digest('hex')}`);
+      const t = /^t=(\d+),v1=[0-9a-f]{64}$/.exec(String(hook.headers['emailcheck-signature']))?.[1];
+      expect(t).toBeDefined();
+      expect(hook.headers['emailcheck-signature']).toBe(`t=${t},v1=${createHmac('sha256', 'hook-secret').update(`${t}.${hook.body}`).digest('hex')}`);
+      expect(hook.headers['emailcheck-delivery']).toBe('whd_job-1000');
       expect(JSON.parse(hook.body)).toMatchObject({ event: 'job.finished', job_id: 'job-1000', total: 1000, done: 1000 });
     } finally {
       await Promise.all(machines.map((m) => m.stop()));

@@ -38,6 +38,17 @@ export interface NatsServerOptions {
   readyTimeoutMs?: number;
   /** Require this token from clients (the `authorization` block). */
   token?: string;
+  /** Run as one node of a JetStream cluster (see test/support/nats-cluster.ts). */
+  cluster?: ClusterNodeOptions;
+}
+
+/** A node's place in a cluster: its name, ports fixed in advance (the other nodes' routes name them). */
+export interface ClusterNodeOptions {
+  clusterName: string;
+  serverName: string;
+  ports: { client: number; monitor: number; ws: number; cluster: number };
+  /** Cluster ports of every node (its own included, as nats-server accepts). */
+  routePorts: number[];
 }
 
 const DEFAULT_BINARY = '/usr/sbin/nats-server';
@@ -57,7 +68,7 @@ async function freePort(): Promise<number> {
 }
 
 /** Distinct free ports (the OS could hand the same one out twice after a close). */
-async function freePorts(n: number): Promise<number[]> {
+export async function freePorts(n: number): Promise<number[]> {
   const ports = new Set<number>();
   while (ports.size < n) ports.add(await freePort());
   return [...ports];
@@ -85,7 +96,7 @@ async function healthy(monitorUrl: string): Promise<boolean> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-class AddressInUse extends Error {}
+export class AddressInUse extends Error {}
 
 export async function startNatsServer(opts: NatsServerOptions = {}): Promise<NatsServerHandle> {
   const binary = opts.binary ?? process.env.NATS_SERVER_BIN ?? DEFAULT_BINARY;
@@ -113,6 +124,16 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
         `}`,
         ...(opts.token ? [`authorization { token: ${JSON.stringify(opts.token)} }`] : []),
         ...(opts.websocket ? [`websocket {`, `  listen: "127.0.0.1:${ports.ws}"`, `  no_tls: true`, `}`] : []),
+        ...(opts.cluster
+          ? [
+              `server_name: ${JSON.stringify(opts.cluster.serverName)}`,
+              `cluster {`,
+              `  name: ${JSON.stringify(opts.cluster.clusterName)}`,
+              `  listen: "127.0.0.1:${opts.cluster.ports.cluster}"`,
+              `  routes: [${opts.cluster.routePorts.map((p) => JSON.stringify(`nats-route://127.0.0.1:${p}`)).join(', ')}]`,
+              `}`,
+            ]
+          : []),
         '',
       ].join('\n'),
     );
@@ -168,16 +189,17 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
     clearTimeout(timer);
   };
 
-  // Free ports can be taken between our probe and the server's bind: pick new ones and retry.
+  // Free ports can be taken between our probe and the server's bind: pick new ones and retry
+  // (a cluster node's ports are fixed by the cluster, which retries as a whole).
   for (let attempt = 1; ; attempt++) {
-    const [client, monitor, ws] = await freePorts(3);
+    const [client, monitor, ws] = opts.cluster ? [opts.cluster.ports.client, opts.cluster.ports.monitor, opts.cluster.ports.ws] : await freePorts(3);
     ports = { client: client!, monitor: monitor!, ws: ws! };
     await writeConfig();
     try {
       await launch();
       break;
     } catch (err) {
-      if (err instanceof AddressInUse && attempt < 5) continue;
+      if (err instanceof AddressInUse && attempt < 5 && !opts.cluster) continue;
       await rm(dir, { recursive: true, force: true });
       throw err;
     }

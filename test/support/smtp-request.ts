@@ -12,6 +12,7 @@ export function mx(exchange: string, address = '127.0.0.1', preference = 10): Mx
 export function sessionRequest(port: number, overrides: Partial<SmtpSessionRequest> = {}): SmtpSessionRequest {
   return {
     hosts: [mx('mx1.example.test')],
+    maxAddresses: 5,
     port,
     helloName: HELLO,
     fromEmail: FROM,

@@ -4,9 +4,11 @@
  * counted, so limits hold exactly however many isolates serve the key. `hit` has no await
  * between reading and updating its state, and a Durable Object runs one such call at a time.
  *
- * Per minute: GCRA (a burst of `rate` requests, then one every 60/rate s), kept in memory; an
- * evicted object forgets it, which at worst allows one fresh burst. Daily quota: a counter per
- * UTC day in the object's SQLite storage, since a day outlives any eviction.
+ * Per minute: a sliding window, at most `rate` accepted requests in any 60 seconds, counted in
+ * 100 ms buckets (a bucket that reaches into the window counts whole, so the limit is never
+ * exceeded; a request may be refused up to 0.1 s early). Daily quota: a counter per UTC day.
+ * Both live in the object's SQLite storage, not its memory: workerd drops an idle object after
+ * seconds, and a limit kept in memory would then start over (5/min let 25 through in 60 s).
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { Bindings } from '../env.ts';
@@ -14,33 +16,44 @@ import type { Bindings } from '../env.ts';
 export type LimitDecision = { ok: true } | { ok: false; code: 'rate_limited' | 'daily_quota_exceeded'; retryAfterSeconds: number };
 
 const MINUTE_MS = 60_000;
+const BUCKET_MS = 100;
 
 export class KeyLimiter extends DurableObject<Bindings> {
-  /** GCRA theoretical arrival time of the next request, ms. */
-  private tat = 0;
   private day = '';
   private usedToday = 0;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
     ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS daily (day TEXT PRIMARY KEY, used INTEGER NOT NULL)');
+    ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS minute (bucket INTEGER PRIMARY KEY, n INTEGER NOT NULL)');
   }
 
   hit(ratePerMinute: number, dailyQuota: number | null, now = Date.now()): LimitDecision {
-    const interval = MINUTE_MS / ratePerMinute;
-    const tat = Math.max(this.tat, now);
-    // tat - now is how far ahead of schedule the key runs; a full minute's burst is allowed.
-    const ahead = tat + interval - now;
-    if (ahead > MINUTE_MS) {
-      return { ok: false, code: 'rate_limited', retryAfterSeconds: Math.max(1, Math.ceil((ahead - MINUTE_MS) / 1000)) };
+    const sql = this.ctx.storage.sql;
+    // Buckets whose last millisecond is more than a minute ago are out of every window from now on.
+    const oldest = Math.floor((now - MINUTE_MS) / BUCKET_MS) + 1;
+    sql.exec('DELETE FROM minute WHERE bucket < ?', oldest);
+    const buckets = sql.exec<{ bucket: number; n: number }>('SELECT bucket, n FROM minute ORDER BY bucket').toArray();
+    let inWindow = 0;
+    for (const b of buckets) inWindow += b.n;
+    if (inWindow >= ratePerMinute) {
+      // Wait until enough of the oldest requests have left the window for one more.
+      let excess = inWindow - ratePerMinute + 1;
+      let freeAt = now;
+      for (const b of buckets) {
+        excess -= b.n;
+        freeAt = (b.bucket + 1) * BUCKET_MS + MINUTE_MS;
+        if (excess <= 0) break;
+      }
+      return { ok: false, code: 'rate_limited', retryAfterSeconds: Math.max(1, Math.ceil((freeAt - now) / 1000)) };
     }
     if (dailyQuota !== null) {
       const today = new Date(now).toISOString().slice(0, 10);
       if (today !== this.day) {
         this.day = today;
         // Only today's count matters; earlier days' rows would only pile up.
-        this.ctx.storage.sql.exec('DELETE FROM daily WHERE day < ?', today);
-        const row = this.ctx.storage.sql.exec<{ used: number }>('SELECT used FROM daily WHERE day = ?', today).toArray()[0];
+        sql.exec('DELETE FROM daily WHERE day < ?', today);
+        const row = sql.exec<{ used: number }>('SELECT used FROM daily WHERE day = ?', today).toArray()[0];
         this.usedToday = row?.used ?? 0;
       }
       if (this.usedToday >= dailyQuota) {
@@ -48,13 +61,9 @@ export class KeyLimiter extends DurableObject<Bindings> {
         return { ok: false, code: 'daily_quota_exceeded', retryAfterSeconds: Math.max(1, Math.ceil((midnight - now) / 1000)) };
       }
       this.usedToday++;
-      this.ctx.storage.sql.exec(
-        'INSERT INTO daily (day, used) VALUES (?, ?) ON CONFLICT(day) DO UPDATE SET used = excluded.used',
-        today,
-        this.usedToday,
-      );
+      sql.exec('INSERT INTO daily (day, used) VALUES (?, ?) ON CONFLICT(day) DO UPDATE SET used = excluded.used', today, this.usedToday);
     }
-    this.tat = tat + interval;
+    sql.exec('INSERT INTO minute (bucket, n) VALUES (?, 1) ON CONFLICT(bucket) DO UPDATE SET n = n + 1', Math.floor(now / BUCKET_MS));
     return { ok: true };
   }
 }

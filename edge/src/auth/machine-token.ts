@@ -6,7 +6,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../env.ts';
 import { ApiError } from '../errors.ts';
 import { bearerToken } from './api-key.ts';
-import { constantTimeEqual } from './constant-time.ts';
+import { constantTimeEqual } from '../../../shared/constant-time.ts';
 
 export const requireMachineToken: MiddlewareHandler<AppEnv> = async (c, next) => {
   const expected = c.get('config').MACHINE_TOKEN;

@@ -7,18 +7,39 @@
  * byte limit first; what comes out is a list of entries for `jobAddresses`.
  */
 import { z } from 'zod';
-import { Webhook } from '../../../shared/messages.ts';
+import { Webhook, WEBHOOK_URL_MAX_LENGTH } from '../../../shared/messages.ts';
+import { WEBHOOK_TOLERANCE_SECONDS } from '../../../shared/webhook-signature.ts';
 import { ApiError } from '../errors.ts';
 import { issuesText, readBodyBytes } from '../http/body.ts';
 import type { AddressEntry } from './addresses.ts';
 import { csvAddresses } from './csv-addresses.ts';
 
+/** http(s) URLs a machine can dial; anything else is a 400 naming the webhook, never an exception. */
+const webhookUrl = z
+  .string()
+  .max(WEBHOOK_URL_MAX_LENGTH, `the webhook URL may be at most ${WEBHOOK_URL_MAX_LENGTH} characters`)
+  .superRefine((u, ctx) => {
+    if (u.length > WEBHOOK_URL_MAX_LENGTH) return;
+    let url: URL;
+    try {
+      url = new URL(u);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'the webhook is not a valid URL' });
+      return;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: 'the webhook must be an http(s) URL' });
+    else if (!url.hostname) ctx.addIssue({ code: 'custom', message: 'the webhook URL names no host' });
+    else if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'the webhook URL may not carry a user name or password; authenticate the delivery by its signature' });
+  });
+
 /** http or https only; the machines refuse private and loopback targets (ALLOW_PRIVATE_WEBHOOKS) when they dial. */
-export const BulkWebhook = Webhook.extend({
-  url: Webhook.shape.url
-    .refine((u) => /^https?:$/i.test(new URL(u).protocol), 'the webhook must be an http(s) URL')
-    .describe('Receives `POST { event: "job.finished", job_id, state, total, done, counts, created_at, finished_at }` once the job is done.'),
-  secret: Webhook.shape.secret.describe('Key of the `Emailcheck-Signature: sha256=<hex HMAC-SHA256 of the body>` header.'),
+export const BulkWebhook = z.object({
+  url: webhookUrl.describe(
+    `Receives \`POST { event: "job.finished", job_id, state, total, done, counts, created_at, finished_at }\` once the job is done. At most ${WEBHOOK_URL_MAX_LENGTH} characters, http(s).`,
+  ),
+  secret: Webhook.shape.secret.describe(
+    `Key of the \`Emailcheck-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">\` header. Check it, and refuse a \`t\` more than ${WEBHOOK_TOLERANCE_SECONDS} s from your clock (a replay). \`Emailcheck-Delivery\` is the same for every delivery of the job.`,
+  ),
 });
 
 /** Longest `max_wait_seconds` accepted: 30 days. */
@@ -30,6 +51,8 @@ export const MaxWaitSeconds = z
   .min(1)
   .max(MAX_WAIT_SECONDS)
   .describe('Finish the job this many seconds after it was accepted at the latest: addresses still waiting then (for a retry, or not yet tried) are stored as final `unknown` with their reason, and the webhook fires. For CSV and multipart uploads, a `max_wait_seconds` form field or query parameter.');
+
+const invalidRequest = (error: z.ZodError, rename: (text: string) => string = (t) => t): ApiError => new ApiError(400, 'invalid_request', rename(issuesText(error)));
 
 export const BulkJsonRequest = z.object({
   emails: z.array(z.string()).describe('Addresses to check; duplicates (by normalized address) are checked once.'),
@@ -89,7 +112,7 @@ function parseJson(bytes: Uint8Array): BulkInput {
     throw new ApiError(400, 'invalid_json', bytes.byteLength === 0 ? 'the body is empty; send { "emails": [...] }' : 'the body is not valid JSON');
   }
   const parsed = BulkJsonRequest.safeParse(body);
-  if (!parsed.success) throw new ApiError(400, 'invalid_request', issuesText(parsed.error));
+  if (!parsed.success) throw invalidRequest(parsed.error);
   return { entries: jsonEntries(parsed.data.emails), webhook: parsed.data.webhook, maxWaitSeconds: parsed.data.max_wait_seconds };
 }
 
@@ -108,7 +131,7 @@ async function parseMultipart(bytes: Uint8Array, contentType: string): Promise<B
   let webhook: Webhook | undefined;
   if (url !== null || secret !== null) {
     const parsed = BulkWebhook.safeParse({ url, secret });
-    if (!parsed.success) throw new ApiError(400, 'invalid_request', issuesText(parsed.error).replaceAll('url:', 'webhook_url:').replaceAll('secret:', 'webhook_secret:'));
+    if (!parsed.success) throw invalidRequest(parsed.error, (t) => t.replaceAll('url:', 'webhook_url:').replaceAll('secret:', 'webhook_secret:'));
     webhook = parsed.data;
   }
   const maxWaitSeconds = maxWaitText(typeof form.get('max_wait_seconds') === 'string' ? (form.get('max_wait_seconds') as string) : null, 'form field');

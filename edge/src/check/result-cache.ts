@@ -3,6 +3,10 @@
  * Definitive results in KV `RESULTS`, keyed by normalized address, kept CACHE_TTL_<VERDICT>
  * seconds. `unknown` says nothing about the mailbox and is never cached.
  *
+ * Per tenant by default (RESULT_CACHE_SCOPE=tenant): a hit would tell a tenant that someone else
+ * checked the address, when, and what the server said. `shared` saves IP budget across tenants,
+ * at that cost, and is the operator's explicit choice.
+ *
  * In front of KV, each isolate keeps what it read or wrote for up to a minute: KV reads are
  * themselves cached at the edge for about that long (eventually consistent), so this changes
  * no guarantee, and a hot address then costs no KV read at all.
@@ -13,15 +17,22 @@ import type { EdgeConfig } from '../env.ts';
 /** KV refuses expirations shorter than a minute. */
 const KV_MIN_TTL = 60;
 
-export const resultCacheKey = (normalizedEmail: string): string => `result:${normalizedEmail}`;
+/** Whose cache entry: the tenant asking, and the address. */
+export interface CacheSlot {
+  tenant: string;
+  normalizedEmail: string;
+}
+
+export const resultCacheKey = (slot: CacheSlot, cfg: Pick<EdgeConfig, 'RESULT_CACHE_SCOPE'>): string =>
+  cfg.RESULT_CACHE_SCOPE === 'shared' ? `result:shared:${slot.normalizedEmail}` : `result:tenant:${slot.tenant}:${slot.normalizedEmail}`;
 
 const MEMORY_TTL_MS = 60_000;
 const MEMORY_MAX_ENTRIES = 5000;
 const memory = new Map<string, { result: CheckResult; until: number }>();
 
-function remember(normalizedEmail: string, result: CheckResult, ttlSeconds: number): void {
+function remember(key: string, result: CheckResult, ttlSeconds: number): void {
   if (memory.size >= MEMORY_MAX_ENTRIES) memory.delete(memory.keys().next().value!);
-  memory.set(normalizedEmail, { result, until: Date.now() + Math.min(MEMORY_TTL_MS, ttlSeconds * 1000) });
+  memory.set(key, { result, until: Date.now() + Math.min(MEMORY_TTL_MS, ttlSeconds * 1000) });
 }
 
 export function cacheTtl(result: CheckResult, cfg: EdgeConfig): number {
@@ -37,32 +48,34 @@ export function cacheTtl(result: CheckResult, cfg: EdgeConfig): number {
   }
 }
 
-export async function readCachedResult(kv: KVNamespace, normalizedEmail: string, cfg: EdgeConfig): Promise<CheckResult | null> {
-  const near = memory.get(normalizedEmail);
+export async function readCachedResult(kv: KVNamespace, slot: CacheSlot, cfg: EdgeConfig): Promise<CheckResult | null> {
+  const key = resultCacheKey(slot, cfg);
+  const near = memory.get(key);
   if (near) {
     if (near.until > Date.now()) return near.result;
-    memory.delete(normalizedEmail);
+    memory.delete(key);
   }
-  const raw = await kv.get(resultCacheKey(normalizedEmail), 'json');
+  const raw = await kv.get(key, 'json');
   if (raw === null) return null;
   // A record from an older schema is a miss, not an error.
   const parsed = CheckResultSchema.safeParse(raw);
   if (!parsed.success) return null;
   const ttl = cacheTtl(parsed.data, cfg);
-  if (ttl > 0) remember(normalizedEmail, parsed.data, ttl);
+  if (ttl > 0) remember(key, parsed.data, ttl);
   return parsed.data;
 }
 
 /** Stores `result` if its verdict is cacheable; returns whether it did. */
-export async function cacheResult(kv: KVNamespace, normalizedEmail: string, result: CheckResult, cfg: EdgeConfig): Promise<boolean> {
+export async function cacheResult(kv: KVNamespace, slot: CacheSlot, result: CheckResult, cfg: EdgeConfig): Promise<boolean> {
+  const key = resultCacheKey(slot, cfg);
   const ttl = cacheTtl(result, cfg);
   if (ttl <= 0) {
     // A newer unknown must not leave an older verdict answering from this isolate.
-    memory.delete(normalizedEmail);
+    memory.delete(key);
     return false;
   }
-  remember(normalizedEmail, result, ttl);
-  await kv.put(resultCacheKey(normalizedEmail), JSON.stringify(result), { expirationTtl: Math.max(KV_MIN_TTL, ttl) });
+  remember(key, result, ttl);
+  await kv.put(key, JSON.stringify(result), { expirationTtl: Math.max(KV_MIN_TTL, ttl) });
   return true;
 }
 

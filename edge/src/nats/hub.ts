@@ -13,6 +13,7 @@ import { jetstream, JetStreamApiError } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { createInbox, headers as natsHeaders, wsconnect, type NatsConnection, type Subscription } from '@nats-io/nats-core';
 import { listMachines, type LiveMachine } from '../../../shared/heartbeat.ts';
+import { withoutCredentials } from '../../../shared/redact.ts';
 import type { SingleCheckMessage } from '../../../shared/messages.ts';
 import { HEADERS, KV_BUCKETS, SUBJECTS } from '../../../shared/subjects.ts';
 import { edgeConfig, type Bindings } from '../env.ts';
@@ -146,7 +147,9 @@ export class NatsHub extends DurableObject<Bindings> {
         if (late !== nc) void late.close();
       }, () => {});
     } catch (err) {
-      throw hubError('nats_unavailable', `NATS at ${servers.join(', ')} is not reachable (${errText(err)})`);
+      // The operator's log names the servers (without credentials); the client hears only that NATS is away.
+      console.warn(`NATS at ${withoutCredentials(servers.join(','))} is not reachable: ${errText(err)}`);
+      throw hubError('nats_unavailable', `NATS is not reachable (${errText(err)})`);
     } finally {
       clearTimeout(timer);
     }

@@ -52,7 +52,7 @@ async function check(c: Context<AppEnv>, email: string, fresh: boolean): Promise
   const cfg = c.get('config');
 
   if (!fresh) {
-    const hit = await readCachedResult(c.env.RESULTS, normalized, cfg);
+    const hit = await readCachedResult(c.env.RESULTS, { tenant: c.get('tenant'), normalizedEmail: normalized }, cfg);
     if (hit) return c.json(respond(hit, null, true));
   }
 
@@ -67,7 +67,7 @@ async function check(c: Context<AppEnv>, email: string, fresh: boolean): Promise
   }
   const result = parseReply(outcome.body);
   // Awaited, not waitUntil: the next request for this address should already find it.
-  await cacheResult(c.env.RESULTS, normalized, result, cfg);
+  await cacheResult(c.env.RESULTS, { tenant: msg.tenantId, normalizedEmail: normalized }, result, cfg);
   return c.json(respond(result, msg.id, false));
 }
 
@@ -90,8 +90,9 @@ function resultOf(value: unknown): CheckResult {
 
 async function cacheIfAbsent(c: Context<AppEnv>, normalized: string, result: CheckResult): Promise<void> {
   const cfg = c.get('config');
-  const cached = await readCachedResult(c.env.RESULTS, normalized, cfg).catch(() => null);
-  if (!cached) await cacheResult(c.env.RESULTS, normalized, result, cfg).catch(() => false);
+  const slot = { tenant: c.get('tenant'), normalizedEmail: normalized };
+  const cached = await readCachedResult(c.env.RESULTS, slot, cfg).catch(() => null);
+  if (!cached) await cacheResult(c.env.RESULTS, slot, result, cfg).catch(() => false);
 }
 
 export const checkRoutes = new Hono<AppEnv>()

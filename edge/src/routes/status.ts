@@ -1,14 +1,19 @@
 /**
  * @module routes/status
  * `GET /v1/status`: live machines, their egress IPs and checks in flight, from the heartbeats.
+ * Any tenant key may read it unless STATUS_ACCESS=operator keeps it to operator keys.
  */
 import { Hono } from 'hono';
 import type { AppEnv } from '../env.ts';
+import { ApiError } from '../errors.ts';
 import { hubClient } from '../nats/hub-client.ts';
 import type { StatusResponse } from '../schemas.ts';
 import type { z } from 'zod';
 
 export const statusRoutes = new Hono<AppEnv>().get('/', async (c) => {
+  if (c.get('config').STATUS_ACCESS === 'operator' && c.get('caller').key.operator !== true) {
+    throw new ApiError(403, 'operator_key_required', 'this deployment shows /v1/status to operator keys only (STATUS_ACCESS=operator)');
+  }
   const live = await hubClient(c.env).machines();
   const body: z.infer<typeof StatusResponse> = {
     machines_alive: live.length,

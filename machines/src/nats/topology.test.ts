@@ -106,6 +106,16 @@ describe('ensureTopology', () => {
     expect(info.state.messages).toBe(1);
   });
 
+  it('NATS_REPLICAS=3 against a server that is not clustered fails with what to do, and creates nothing', async () => {
+    const [c] = await connectMany(1);
+    const err = await ensureTopology(c!.nc, { ...base, replicas: 3 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TopologyError);
+    expect((err as Error).message).toMatch(/NATS_REPLICAS=3 but this nats-server is not clustered.*set NATS_REPLICAS=1/);
+    const names = [];
+    for await (const s of c!.jsm.streams.list()) names.push(s.config.name);
+    expect(names).toEqual([]);
+  });
+
   it('refuses, with a clear error, a stream of the same name that is not a work queue', async () => {
     const [c] = await connectMany(1);
     await c!.jsm.streams.add({ name: STREAMS.verify.name, subjects: [...STREAMS.verify.subjects], retention: RetentionPolicy.Limits });

@@ -149,7 +149,10 @@ async function ensureStream(jsm: JetStreamManager, want: Partial<StreamConfig> &
   const lookup = () => infoOrNull(() => jsm.streams.info(spec.name));
   let info = await lookup();
   if (!info) {
-    const r = await createOrAdopt(() => jsm.streams.add(want), lookup);
+    const add = () => jsm.streams.add(want).catch((err: unknown) => {
+      throw want.num_replicas && want.num_replicas > 1 ? replicasError(err, spec.name, want.num_replicas) : err;
+    });
+    const r = await createOrAdopt(add, lookup);
     if (r.created) return r.info;
     info = r.info;
   }
@@ -165,7 +168,58 @@ async function ensureStream(jsm: JetStreamManager, want: Partial<StreamConfig> &
   if (have.duplicate_window !== want.duplicate_window) delta.duplicate_window = want.duplicate_window;
   if (want.num_replicas !== undefined && have.num_replicas !== want.num_replicas) delta.num_replicas = want.num_replicas;
   if (Object.keys(delta).length === 0) return info;
-  return jsm.streams.update(spec.name, delta);
+  return updateStream(jsm, spec.name, delta, have.num_replicas);
+}
+
+/**
+ * Stream updates, with the server's refusals of a replica count turned into what to do about it.
+ * Streams and KV buckets scale between R1 and R3 in place (2.9 moves the data; consumers follow
+ * their stream), but only on a clustered server with enough peers.
+ */
+async function updateStream(jsm: JetStreamManager, name: string, delta: Partial<StreamUpdateConfig>, haveReplicas: number): Promise<StreamInfo> {
+  let info: StreamInfo;
+  try {
+    info = await jsm.streams.update(name, delta);
+  } catch (err) {
+    if (delta.num_replicas !== undefined) throw replicasError(err, name, delta.num_replicas, haveReplicas);
+    throw err;
+  }
+  return delta.num_replicas === undefined ? info : waitForReplicas(jsm, name, delta.num_replicas);
+}
+
+/**
+ * After a replica change the stream elects a leader on its new peer set; until it has one, API
+ * calls on it and its consumers (which follow their stream's replica count) time out.
+ */
+async function waitForReplicas(jsm: JetStreamManager, name: string, replicas: number, timeoutMs = 30_000): Promise<StreamInfo> {
+  const until = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    try {
+      const info = await jsm.streams.info(name);
+      const peers = info.cluster?.replicas ?? [];
+      if (info.cluster?.leader && peers.length === replicas - 1 && peers.every((p) => p.current)) return info;
+      last = `leader ${info.cluster?.leader ?? 'none'}, ${peers.filter((p) => p.current).length}/${replicas - 1} followers current`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    if (Date.now() > until) throw new TopologyError(`stream ${name} did not settle at ${replicas} replicas within ${timeoutMs} ms (${last})`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function replicasError(err: unknown, name: string, want: number, have?: number): Error {
+  const code = (err as { code?: unknown })?.code;
+  const text = (err as Error)?.message ?? String(err);
+  // 10074 replicas > 1 not supported in non-clustered mode; 10023 insufficient resources (fewer peers than replicas).
+  if (code === 10074 || /non-clustered/i.test(text)) {
+    return new TopologyError(`NATS_REPLICAS=${want} but this nats-server is not clustered (${name}: ${text}): set NATS_REPLICAS=1 or point NATS_URL at a JetStream cluster`);
+  }
+  if (code === 10023 || /insufficient resources|no suitable peers/i.test(text)) {
+    return new TopologyError(`NATS_REPLICAS=${want} but the cluster has too few JetStream servers for ${name} (${text}): start more servers or lower NATS_REPLICAS`);
+  }
+  const from = have === undefined ? '' : ` from ${have}`;
+  return new TopologyError(`could not set ${name} to ${want} replicas${from} (${text})`);
 }
 
 async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec, want: Partial<ConsumerConfig>): Promise<ConsumerInfo> {
@@ -196,17 +250,20 @@ async function ensureBucket(kvm: Kvm, jsm: JetStreamManager, name: string, ttlMs
     kv = await create();
   } catch {
     // Lost a create race (the bucket appeared between the client's lookup and its create): now it opens.
-    kv = await create();
-  }
-  // `create` opens an existing bucket as it is; bring its TTL to what this version wants.
-  const status = await kv.status();
-  if (status.ttl !== ttlMs) {
-    // The server refuses a duplicate window longer than max_age; KV's own default is 2 min, clamped the same way.
-    await jsm.streams.update(status.streamInfo.config.name, {
-      max_age: nanos(ttlMs),
-      duplicate_window: nanos(Math.min(ttlMs, 120_000)),
+    kv = await create().catch((err: unknown) => {
+      throw replicas > 1 ? replicasError(err, `KV ${name}`, replicas) : err;
     });
   }
+  // `create` opens an existing bucket as it is; bring its TTL and replicas to what this version wants.
+  const status = await kv.status();
+  const delta: Partial<StreamUpdateConfig> = {};
+  if (status.ttl !== ttlMs) {
+    // The server refuses a duplicate window longer than max_age; KV's own default is 2 min, clamped the same way.
+    delta.max_age = nanos(ttlMs);
+    delta.duplicate_window = nanos(Math.min(ttlMs, 120_000));
+  }
+  if (status.replicas !== replicas) delta.num_replicas = replicas;
+  if (Object.keys(delta).length > 0) await updateStream(jsm, status.streamInfo.config.name, delta, status.replicas);
   return kv;
 }
 

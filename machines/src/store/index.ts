@@ -25,6 +25,7 @@ export {
   getJobWebhook,
   claimWebhooks,
   markWebhookDelivered,
+  abandonWebhook,
   encodeCursor,
   decodeCursor,
   MAX_PAGE_SIZE,

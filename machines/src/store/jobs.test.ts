@@ -1,5 +1,6 @@
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jobChunks } from '../../../shared/jobs.ts';
 import type { JobChunkMessage } from '../../../shared/messages.ts';
 import { openTestStore, STORE_BACKENDS } from '../../../test/support/postgres.ts';
 import type { Store } from './db.ts';
@@ -65,6 +66,18 @@ describe.each(STORE_BACKENDS)('job storage on %s', (kind) => {
       },
     });
     expect(await getJobWebhook(store, 'job-3')).toMatchObject({ webhook: { url: 'https://hooks.example.test/done', secret: 's3cret' }, deliveredAt: null });
+  });
+
+  it('the webhook travels in chunk 0 only, and is stored even when chunk 0 arrives last', async () => {
+    const url = `https://hooks.example.test/${'x'.repeat(2000)}`;
+    const chunks = jobChunks({ jobId: 'job-once', tenantId: 'tenant-a', emails, webhook: { url, secret: 's' } }, 10);
+    expect(chunks.map((c) => c.webhook !== undefined)).toEqual([true, false, false]);
+    // The job's bytes on NATS grow by one copy of the URL, not one per chunk.
+    const bytes = (list: JobChunkMessage[]) => list.reduce((n, c) => n + JSON.stringify(c).length, 0);
+    const without = jobChunks({ jobId: 'job-once', tenantId: 'tenant-a', emails }, 10);
+    expect(bytes(chunks) - bytes(without)).toBeLessThan(url.length + 100);
+    for (const c of [...chunks].reverse()) await storeJobChunk(store, c);
+    expect(await getJobWebhook(store, 'job-once')).toMatchObject({ webhook: { url, secret: 's' } });
   });
 
   it('a chunk reaching past the job total is refused', async () => {

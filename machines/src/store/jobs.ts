@@ -1,8 +1,11 @@
 /**
  * @module store/jobs
  * Stores bulk jobs from their `jobs.submit.<jobId>` chunks. Idempotent: the first
- * chunk to arrive creates the job row, a redelivered chunk changes nothing.
+ * chunk to arrive creates the job row, a redelivered chunk changes nothing. Job-level data (the
+ * webhook, max_wait_seconds) comes with chunk 0 only, which may arrive after others: it is set on the row then, in
+ * the transaction that also stores chunk 0's items, so the job cannot finish before it is known.
  */
+import { and, eq, isNull } from 'drizzle-orm';
 import type { JobChunkMessage } from '../../../shared/messages.ts';
 import type { Store } from './db.ts';
 import { jobItems, jobs } from './schema.ts';
@@ -38,6 +41,18 @@ export async function storeJobChunk(store: Store, chunk: JobChunkMessage): Promi
       })
       .onConflictDoNothing({ target: jobs.id })
       .returning({ id: jobs.id });
+    if (created.length === 0 && chunk.webhook) {
+      await tx
+        .update(jobs)
+        .set({ webhookUrl: chunk.webhook.url, webhookSecret: chunk.webhook.secret })
+        .where(and(eq(jobs.id, chunk.jobId), isNull(jobs.webhookUrl)));
+    }
+    if (created.length === 0 && chunk.maxWaitSeconds) {
+      await tx
+        .update(jobs)
+        .set({ finishBy: new Date(createdAt.getTime() + chunk.maxWaitSeconds * 1000) })
+        .where(and(eq(jobs.id, chunk.jobId), isNull(jobs.finishBy)));
+    }
     let itemsInserted = 0;
     for (let start = 0; start < chunk.emails.length; start += ITEMS_PER_INSERT) {
       const slice = chunk.emails.slice(start, start + ITEMS_PER_INSERT);

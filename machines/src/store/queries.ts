@@ -170,6 +170,21 @@ export function claimWebhooks(store: Store, opts: ClaimWebhooksOptions): Promise
   });
 }
 
+/**
+ * A webhook no attempt can deliver (its URL names a private address): never claimed again. Kept
+ * as a claim that does not run out, so no schema change is needed; the job itself is unaffected.
+ */
+export function abandonWebhook(store: Store, jobId: string): Promise<boolean> {
+  return guarded(async () => {
+    const rows = await store.db
+      .update(jobs)
+      .set({ webhookClaimedUntil: sql`now() + interval '100 years'` })
+      .where(and(eq(jobs.id, jobId), isNull(jobs.webhookDeliveredAt)))
+      .returning({ id: jobs.id });
+    return rows.length > 0;
+  });
+}
+
 /** Records the delivery; false when it was already recorded (another machine got there first). */
 export function markWebhookDelivered(store: Store, jobId: string): Promise<boolean> {
   return guarded(async () => {

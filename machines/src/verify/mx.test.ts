@@ -58,6 +58,26 @@ const zone: DnsZone = {
   'broken-host.test': { MX: [{ preference: 10, exchange: 'mx.broken-host.test' }] },
   'mx.broken-host.test': { rcode: 'SERVFAIL' },
 
+  // Three MX names that give no address ahead of three that do: they must not use up the address limit.
+  'ghosts.test': {
+    MX: [
+      { preference: 10, exchange: 'gone1.ghosts.test' },
+      { preference: 20, exchange: 'gone2.ghosts.test' },
+      { preference: 30, exchange: 'noaddr.ghosts.test' },
+      { preference: 40, exchange: 'mx1.ghosts.test' },
+      { preference: 50, exchange: 'mx2.ghosts.test' },
+      { preference: 60, exchange: 'mx3.ghosts.test' },
+      { preference: 70, exchange: 'mx4.ghosts.test' },
+    ],
+  },
+  'noaddr.ghosts.test': {},
+  'mx1.ghosts.test': { A: ['192.0.2.91'] },
+  'mx2.ghosts.test': { A: ['192.0.2.92'] },
+  'mx3.ghosts.test': { A: ['192.0.2.93'] },
+  'mx4.ghosts.test': { A: ['192.0.2.94'] },
+  'internal-first.test': { MX: [{ preference: 10, exchange: 'lo.internal.test' }, { preference: 20, exchange: 'mx.internal-first.test' }] },
+  'mx.internal-first.test': { A: ['192.0.2.95'] },
+
   'internal.test': { MX: [{ preference: 10, exchange: 'lo.internal.test' }, { preference: 20, exchange: 'lan.internal.test' }] },
   'lo.internal.test': { A: ['127.0.0.1'], AAAA: ['::1'] },
   'lan.internal.test': { A: ['10.1.2.3', '169.254.169.254'], AAAA: ['fd00::25'] },
@@ -80,7 +100,7 @@ const opts = (over: Partial<MxLookupOptions> = {}): MxLookupOptions => ({
   servers: [dns.server],
   timeoutMs: 300,
   allowPrivate: false,
-  maxHosts: 3,
+  maxAddresses: 5,
   ...over,
 });
 const exchanges = (mx: MxLookup) => (mx.kind === 'ok' ? mx.hosts.map((h) => h.exchange) : []);
@@ -129,8 +149,8 @@ describe('lookupMx: where mail for a domain goes', () => {
     expect(mx).toMatchObject({ kind: 'ok', records: ['mx.dupes.test'], hosts: [{ exchange: 'mx.dupes.test', preference: 10 }] });
   });
 
-  it('resolves addresses only for the first maxHosts hosts, but reports every record', async () => {
-    const mx = await lookupMx('ordered.test', opts({ maxHosts: 2 }));
+  it('resolves MX names only until one address past maxAddresses is known, but reports every record', async () => {
+    const mx = await lookupMx('ordered.test', opts({ maxAddresses: 1 }));
     expect(exchanges(mx)).toEqual(['mx1.ordered.test', 'mx2.ordered.test']);
     expect(mx).toMatchObject({ records: ['mx1.ordered.test', 'mx2.ordered.test', 'mx3.ordered.test'] });
     expect(asked('mx3.ordered.test')).toEqual([]);
@@ -211,6 +231,40 @@ describe('lookupMx: MX hosts without addresses', () => {
     expect(exchanges(mx)).toEqual(['mx.first-gone.test']);
   });
 
+  it('names without an address cost nothing: resolving goes on in preference order until enough addresses are known', async () => {
+    // Limit 2: one spare address is wanted (3), so after the three empty names a second round resolves mx1..mx3, never mx4.
+    const mx = await lookupMx('ghosts.test', opts({ maxAddresses: 2 }));
+    expect(mx).toMatchObject({
+      kind: 'ok',
+      hosts: [
+        { exchange: 'mx1.ghosts.test', preference: 40, addresses: ['192.0.2.91'] },
+        { exchange: 'mx2.ghosts.test', preference: 50, addresses: ['192.0.2.92'] },
+        { exchange: 'mx3.ghosts.test', preference: 60, addresses: ['192.0.2.93'] },
+      ],
+      unresolved: [
+        { exchange: 'gone1.ghosts.test', preference: 10, why: 'nxdomain' },
+        { exchange: 'gone2.ghosts.test', preference: 20, why: 'nxdomain' },
+        { exchange: 'noaddr.ghosts.test', preference: 30, why: 'nodata' },
+      ],
+    });
+    expect(mx.kind === 'ok' && mx.records).toHaveLength(7);
+    expect(asked('mx4.ghosts.test')).toEqual([]);
+  });
+
+  it('with the default limit every name of a small MX set is resolved in one round', async () => {
+    const mx = await lookupMx('ghosts.test', opts());
+    expect(exchanges(mx)).toEqual(['mx1.ghosts.test', 'mx2.ghosts.test', 'mx3.ghosts.test', 'mx4.ghosts.test']);
+  });
+
+  it('a name with only private addresses is skipped at no cost and said to be private', async () => {
+    const mx = await lookupMx('internal-first.test', opts());
+    expect(mx).toMatchObject({
+      kind: 'ok',
+      hosts: [{ exchange: 'mx.internal-first.test', addresses: ['192.0.2.95'] }],
+      unresolved: [{ exchange: 'lo.internal.test', why: 'private' }],
+    });
+  });
+
   it('MX records that all point nowhere are a DNS failure, never an invalid domain', async () => {
     const mx = await lookupMx('dangling.test', opts());
     expect(mx.kind).toBe('servfail');
@@ -280,8 +334,8 @@ describe('lookupMx: private addresses', () => {
 
 describe('lookupMx: only the configured resolver is asked', () => {
   it('MX host addresses come from the configured server, which sees the A and AAAA queries', async () => {
-    const mx = await lookupMx('ordered.test', opts({ maxHosts: 1 }));
-    expect(exchanges(mx)).toEqual(['mx1.ordered.test']);
+    const mx = await lookupMx('ordered.test', opts({ maxAddresses: 1 }));
+    expect(exchanges(mx)).toEqual(['mx1.ordered.test', 'mx2.ordered.test']);
     expect(asked('mx1.ordered.test').map((q) => q.type).sort()).toEqual(['A', 'AAAA']);
   });
 

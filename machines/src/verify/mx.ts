@@ -5,7 +5,7 @@
  */
 import { Resolver } from 'node:dns/promises';
 import { isPublicAddress, parseIpv4, parseIpv6 } from './address-ranges.ts';
-import type { MxHost, MxLookup, MxLookupOptions } from './types.ts';
+import type { MxHost, MxLookup, MxLookupOptions, UnresolvedMx } from './types.ts';
 
 /** An MX record as the resolver gives it (c-ares names the preference `priority`; null MX comes back as exchange ''). */
 export interface MxRecord {
@@ -70,6 +70,18 @@ export interface HostResolution {
   failures: DnsFailure[];
 }
 
+/** The addresses of one resolved host that we may connect to (the private-range rule). */
+const usableAddresses = (r: HostResolution, allowPrivate: boolean): string[] => (allowPrivate ? r.addresses : r.addresses.filter(isPublicAddress));
+
+/** Why a host gave no usable address, for the result's account of the MX walk. */
+function unresolvedWhy(r: HostResolution): UnresolvedMx['why'] {
+  if (r.addresses.length > 0) return 'private';
+  const kinds = new Set(r.failures.map((f) => f.kind));
+  if (kinds.has('timeout') || kinds.has('aborted')) return 'timeout';
+  if (kinds.has('servfail')) return 'servfail';
+  return kinds.has('nodata') && !kinds.has('nxdomain') ? 'nodata' : 'nxdomain';
+}
+
 /**
  * The outcome once the candidate hosts are resolved. Precedence when no host is usable:
  * timeout, then servfail (both retryable: another try may find an address), then
@@ -79,16 +91,19 @@ export interface HostResolution {
  * broken, often briefly; we never call an address invalid over a third party's DNS.
  * For an implicit MX the domain itself is the host, and no address there is
  * 'no_mail_server' (RFC 5321 5.1: no MX and no A/AAAA, nowhere to deliver).
+ * When some host is usable, the others are listed in `unresolved`: they cost no attempt.
  */
 export function decideHosts(resolved: HostResolution[], records: string[], implicit: boolean, allowPrivate: boolean): MxLookup {
   const hosts: MxHost[] = [];
+  const unresolved: UnresolvedMx[] = [];
   let refused = false;
   for (const r of resolved) {
-    const usable = allowPrivate ? r.addresses : r.addresses.filter(isPublicAddress);
+    const usable = usableAddresses(r, allowPrivate);
     if (usable.length < r.addresses.length) refused = true;
     if (usable.length > 0) hosts.push({ exchange: r.exchange, preference: r.preference, addresses: usable });
+    else unresolved.push({ exchange: r.exchange, preference: r.preference, why: unresolvedWhy(r) });
   }
-  if (hosts.length > 0) return { kind: 'ok', hosts, records, implicit };
+  if (hosts.length > 0) return unresolved.length > 0 ? { kind: 'ok', hosts, records, implicit, unresolved } : { kind: 'ok', hosts, records, implicit };
 
   const failures = resolved.flatMap((r) => r.failures);
   if (failures.some((f) => f.kind === 'timeout' || f.kind === 'aborted')) return { kind: 'timeout' };
@@ -128,7 +143,8 @@ function resolverFor(servers: string[], timeoutMs: number): Resolver {
 /** One lookup's view of a shared resolver, bounded per stage by timeoutMs and by the caller's signal. */
 class StageResolver {
   private readonly resolver: Resolver;
-  private stageEnd = 0;
+  /** Settles when the current stage is over (its timeout, or an abort): one timer and one listener per stage, however many queries. */
+  private stageOver: Promise<{ failure: DnsFailure }> = new Promise(() => {});
 
   constructor(servers: string[], private readonly timeoutMs: number, private readonly signal?: AbortSignal) {
     this.resolver = resolverFor(servers, timeoutMs);
@@ -137,10 +153,18 @@ class StageResolver {
   /** Runs one round of queries; a query still pending after timeoutMs (or on abort) reads as a timeout. */
   async stage<T>(work: () => Promise<T>): Promise<T> {
     this.signal?.throwIfAborted();
-    this.stageEnd = Date.now() + this.timeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    this.stageOver = new Promise((resolve) => {
+      timer = setTimeout(() => resolve({ failure: { kind: 'timeout' } }), this.timeoutMs);
+      onAbort = () => resolve({ failure: { kind: 'aborted' } });
+      this.signal?.addEventListener('abort', onAbort, { once: true });
+    });
     try {
       return await work();
     } finally {
+      clearTimeout(timer);
+      if (onAbort) this.signal?.removeEventListener('abort', onAbort);
       // An abort mid-stage rejects the whole lookup (see lookupMx).
       this.signal?.throwIfAborted();
     }
@@ -162,24 +186,12 @@ class StageResolver {
     return { addresses, failures };
   }
 
-  private async query<T>(run: () => Promise<T[]>): Promise<{ records: T[] } | { failure: DnsFailure }> {
-    let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
-    const stop = new Promise<{ failure: DnsFailure }>((resolve) => {
-      timer = setTimeout(() => resolve({ failure: { kind: 'timeout' } }), Math.max(0, this.stageEnd - Date.now()));
-      onAbort = () => resolve({ failure: { kind: 'aborted' } });
-      this.signal?.addEventListener('abort', onAbort, { once: true });
-    });
+  private query<T>(run: () => Promise<T[]>): Promise<{ records: T[] } | { failure: DnsFailure }> {
     const answer = run().then(
       (records) => ({ records }),
       (err: unknown) => ({ failure: this.failureOf(err) }),
     );
-    try {
-      return await Promise.race([answer, stop]);
-    } finally {
-      clearTimeout(timer);
-      if (onAbort) this.signal?.removeEventListener('abort', onAbort);
-    }
+    return Promise.race([answer, this.stageOver]);
   }
 
   private failureOf(err: unknown): DnsFailure {
@@ -202,8 +214,8 @@ class StageResolver {
 
 /**
  * Looks up where mail for `domain` (ASCII, lowercase) goes, through `opts.servers` only.
- * Takes at most two rounds of `opts.timeoutMs` (MX, then A/AAAA of the first
- * `opts.maxHosts` hosts in parallel). Rejects with `opts.signal.reason` when the signal
+ * Takes one round of `opts.timeoutMs` for MX, then one for the A/AAAA of the first
+ * hosts in parallel, and more only when those hosts give too few addresses (see resolveInOrder). Rejects with `opts.signal.reason` when the signal
  * aborts (the caller asked to stop; it is not a DNS outcome), and with an Error when no
  * usable server is configured. Every DNS outcome, failures included, resolves.
  */
@@ -240,14 +252,37 @@ export async function lookupMx(domain: string, opts: MxLookupOptions): Promise<M
   if (implicit) candidates = [{ exchange: name, preference: 0 }];
   const records = candidates.map((c) => c.exchange);
 
-  const resolved = await dns.stage(() =>
-    Promise.all(
-      candidates.slice(0, Math.max(1, opts.maxHosts)).map(async (c): Promise<HostResolution> => {
-        const literal = exchangeLiteral(c.exchange);
-        if (literal !== null) return { ...c, addresses: [literal], failures: [] };
-        return { ...c, ...(await dns.addresses(c.exchange)) };
-      }),
-    ),
-  );
+  const resolved = await resolveInOrder(dns, candidates, opts);
   return decideHosts(resolved, records, implicit, opts.allowPrivate);
+}
+
+/**
+ * Resolves MX names in preference order, a batch at a time in parallel, until more than
+ * `maxAddresses` usable addresses are known or no name is left (Postfix's
+ * smtp_mx_address_limit counts addresses, not names): a name that does not resolve adds
+ * no address and so costs nothing. The one address beyond the limit lets the walk tell
+ * "limit reached" from "every address tried". A domain whose names all resolve takes
+ * one round; each further round is another `timeoutMs` at most, inside the check's signal.
+ */
+async function resolveInOrder(dns: StageResolver, candidates: Array<{ exchange: string; preference: number }>, opts: MxLookupOptions): Promise<HostResolution[]> {
+  const want = Math.max(1, opts.maxAddresses) + 1;
+  const resolved: HostResolution[] = [];
+  let known = 0;
+  let next = 0;
+  while (next < candidates.length && known < want) {
+    const batch = candidates.slice(next, next + (want - known));
+    next += batch.length;
+    const round = await dns.stage(() =>
+      Promise.all(
+        batch.map(async (c): Promise<HostResolution> => {
+          const literal = exchangeLiteral(c.exchange);
+          if (literal !== null) return { ...c, addresses: [literal], failures: [] };
+          return { ...c, ...(await dns.addresses(c.exchange)) };
+        }),
+      ),
+    );
+    resolved.push(...round);
+    for (const r of round) known += usableAddresses(r, opts.allowPrivate).length;
+  }
+  return resolved;
 }

@@ -22,7 +22,7 @@ export function verifyOptionsFrom(values: VerifierEnv): VerifyOptions {
     smtpPort: values.SMTP_PORT,
     smtpTimeoutMs: values.SMTP_TIMEOUT * 1000,
     deadlineMs: values.CHECK_DEADLINE * 1000,
-    maxMxHosts: values.SMTP_MAX_MX,
+    maxMxAddresses: values.SMTP_MAX_MX,
     fromEmail: values.FROM_EMAIL ?? `verify@${helloName}`,
     helloName,
     proxyUrl: values.PROXY_URL,

@@ -3,7 +3,7 @@
  * The contracts between the verifier's stages. Each stage has a pure core and a
  * thin I/O edge; these types are what flows between them.
  */
-import type { Reason, SmtpReply } from '../../../shared/result.ts';
+import type { MxAttempt, Reason, SmtpReply } from '../../../shared/result.ts';
 
 export interface VerifyOptions {
   /** Resolvers (`host:port`) used for every lookup of the check; never getaddrinfo. */
@@ -14,8 +14,8 @@ export interface VerifyOptions {
   smtpTimeoutMs: number;
   /** Deadline of the whole check. */
   deadlineMs: number;
-  /** How many MX hosts to try when connections fail. */
-  maxMxHosts: number;
+  /** How many MX addresses a check tries when connections fail (Postfix smtp_mx_address_limit, Exim hosts_max_try). */
+  maxMxAddresses: number;
   fromEmail: string;
   helloName: string;
   /** `socks5://[user:pass@]host:port`; SMTP goes through it when set. */
@@ -41,9 +41,20 @@ export interface MxHost {
   addresses: string[];
 }
 
+/** An MX name that gave no address we may connect to: it costs no attempt, and the result says why. */
+export interface UnresolvedMx {
+  exchange: string;
+  preference: number;
+  /** nxdomain/nodata: the name has no address; servfail/timeout: its lookup failed; private: only private addresses, refused. */
+  why: 'nxdomain' | 'nodata' | 'servfail' | 'timeout' | 'private';
+}
+
 export type MxLookup =
-  /** hosts sorted by preference (ties kept in random order, RFC 5321 5.1); implicit = no MX, the domain's own A/AAAA. */
-  | { kind: 'ok'; hosts: MxHost[]; records: string[]; implicit: boolean }
+  /**
+   * hosts sorted by preference (ties kept in random order, RFC 5321 5.1); implicit = no MX, the domain's own A/AAAA.
+   * Only names up to one address past the address limit are resolved; `unresolved` lists those among them with no usable address.
+   */
+  | { kind: 'ok'; hosts: MxHost[]; records: string[]; implicit: boolean; unresolved?: UnresolvedMx[] }
   | { kind: 'null_mx'; records: string[] }
   | { kind: 'nxdomain' }
   | { kind: 'no_mail_server' }
@@ -56,8 +67,8 @@ export interface MxLookupOptions {
   servers: string[];
   timeoutMs: number;
   allowPrivate: boolean;
-  /** Resolve addresses only for the first N hosts (by preference). */
-  maxHosts: number;
+  /** Resolve MX names in preference order until more than this many usable addresses are known (the walk's address limit). */
+  maxAddresses: number;
   signal?: AbortSignal;
 }
 
@@ -70,6 +81,8 @@ export type SmtpFailure =
 
 export interface SmtpSessionRequest {
   hosts: MxHost[];
+  /** MX addresses tried at most when connections fail (see smtp/mx-walk.ts). */
+  maxAddresses: number;
   port: number;
   helloName: string;
   fromEmail: string;
@@ -93,6 +106,10 @@ export interface SmtpSessionOutcome {
   connected: boolean;
   /** Every reply received, in order, across every host tried. */
   replies: SmtpReply[];
+  /** How each MX address tried fared, in order (absent when none was tried). */
+  attempts?: MxAttempt[];
+  /** The address limit stopped the walk before any address reached MAIL FROM. */
+  addressLimitReached?: boolean;
   /** The final reply to MAIL FROM, RCPT TO the address, RCPT TO the probe, if reached. */
   mail?: SmtpReply;
   rcpt?: SmtpReply;

@@ -58,6 +58,10 @@ function noRcptReason(outcome: SmtpSessionOutcome): Reason {
     const cls = classifyReply(lastRejection);
     if (cls === 'policy') return 'blocked_by_policy';
     if (cls === 'greylisted') return 'greylisted';
+  }
+  // Every address up to the limit failed or turned us away before MAIL FROM, more were left: MTAs stop there too.
+  if (outcome.addressLimitReached) return 'mx_limit_reached';
+  if (lastRejection) {
     if (lastRejection.stage === 'mail') return lastRejection.code < 500 ? 'temporary_failure' : 'sender_rejected';
     if (lastRejection.code < 500) return 'temporary_failure';
     if (outcome.failure === undefined) return 'smtp_rejected';

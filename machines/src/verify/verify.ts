@@ -4,7 +4,7 @@
  * NATS, Postgres or HTTP; the CLI, the machines and the tests all call this.
  */
 import { randomBytes } from 'node:crypto';
-import type { CheckResult, Reason, SmtpReply } from '../../../shared/result.ts';
+import type { CheckResult, MxAttempt, Reason, SmtpReply } from '../../../shared/result.ts';
 import { checkSyntax } from '../../../shared/syntax.ts';
 import { failsSyntax, invalidSyntaxResult, syntaxSection } from '../../../shared/syntax-result.ts';
 import { miscChecks } from '../../../shared/misc.ts';
@@ -12,7 +12,7 @@ import { isPublicAddress } from './address-ranges.ts';
 import { lookupMx } from './mx.ts';
 import { resolveProvider } from './providers.ts';
 import { runSmtpSession } from './smtp/index.ts';
-import type { MxLookup, VerifyOptions } from './types.ts';
+import type { MxHost, MxLookup, UnresolvedMx, VerifyOptions } from './types.ts';
 import { NO_SMTP, applyMisc, mxVerdict, smtpVerdict, verdictOf } from './verdict.ts';
 
 
@@ -48,12 +48,13 @@ export async function verify(email: string, options: VerifyOptions): Promise<Che
     input: email,
     syntax: syntaxSection(syntax),
   };
-  const debug = (mxHost: string | null, provider: string | null, replies: SmtpReply[]) => ({
+  const debug = (mxHost: string | null, provider: string | null, replies: SmtpReply[], attempts?: MxAttempt[]) => ({
     egress_ip: options.egressIp ?? null,
     mx_host: mxHost,
     provider,
     duration_ms: Date.now() - started,
     smtp_replies: replies,
+    ...(attempts ? { mx_attempts: attempts } : {}),
     checked_at: new Date(started).toISOString(),
   });
 
@@ -78,7 +79,8 @@ export async function verify(email: string, options: VerifyOptions): Promise<Che
   let skipped: Reason | null = null;
   const beforeSmtp = options.beforeSmtp;
   const outcome = await runSmtpSession({
-    hosts: mx.hosts.slice(0, options.maxMxHosts),
+    hosts: mx.hosts,
+    maxAddresses: options.maxMxAddresses,
     port: options.smtpPort,
     helloName: options.helloName,
     fromEmail: options.fromEmail,
@@ -112,8 +114,40 @@ export async function verify(email: string, options: VerifyOptions): Promise<Che
     mx: mxBlock,
     misc,
     smtp: fromSmtp.smtp,
-    debug: debug(outcome.mxHost, provider?.id ?? null, outcome.replies),
+    debug: debug(outcome.mxHost, provider?.id ?? null, outcome.replies, mxAttempts(mx.hosts, mx.unresolved, outcome.attempts)),
   };
+}
+
+const NO_ADDRESS_DETAIL: Record<UnresolvedMx['why'], string> = {
+  nxdomain: 'MX name does not exist (NXDOMAIN)',
+  nodata: 'MX name has no A or AAAA record',
+  servfail: 'address lookup failed (SERVFAIL)',
+  timeout: 'address lookup timed out',
+  private: 'only private addresses, refused',
+};
+
+/**
+ * The MX walk as the result shows it: names that gave no address (they cost no attempt)
+ * in their place by preference among the addresses tried, up to where the walk ended.
+ */
+function mxAttempts(hosts: MxHost[], unresolved: UnresolvedMx[] = [], tried: MxAttempt[] = []): MxAttempt[] {
+  const preference = new Map(hosts.map((h) => [h.exchange, h.preference]));
+  const pending = [...unresolved];
+  const out: MxAttempt[] = [];
+  const takeUpTo = (p: number): void => {
+    while (pending.length > 0 && pending[0]!.preference <= p) {
+      const u = pending.shift()!;
+      out.push({ host: u.exchange, address: null, outcome: u.why === 'private' ? 'private' : 'unresolvable', detail: NO_ADDRESS_DETAIL[u.why] });
+    }
+  };
+  for (const attempt of tried) {
+    takeUpTo(preference.get(attempt.host) ?? Infinity);
+    out.push(attempt);
+  }
+  // A walk that went through every address also went past every name after them.
+  const last = tried.at(-1);
+  if (!last || (last.outcome !== 'answered' && last.outcome !== 'not_tried')) takeUpTo(Infinity);
+  return out;
 }
 
 /** The beforeSmtp hook said not to talk to this host: the session stops before connecting. */
@@ -126,7 +160,7 @@ async function cachedLookupMx(domain: string, options: VerifyOptions, signal: Ab
     servers: options.dnsServers,
     timeoutMs: Math.min(options.dnsTimeoutMs, options.deadlineMs),
     allowPrivate: options.allowPrivateMx,
-    maxHosts: options.maxMxHosts,
+    maxAddresses: options.maxMxAddresses,
     signal,
   }).catch((err: unknown): MxLookup => {
     // The deadline (or the caller) stopped the lookup; anything else is a bug and must surface.

@@ -4,10 +4,12 @@
  * the machine that finished the job claims it first (a lease in Postgres) and sends it; a sweep on
  * every machine, at start and then periodically, claims the ones whose lease ran out (the machine
  * died mid-delivery, or every attempt failed) and sends them again, until delivered or too old.
- * Delivery is at-least-once: a receiver dedupes by `job_id`.
+ * Delivery is at-least-once: a receiver dedupes by `job_id` (or the `Emailcheck-Delivery` id, the
+ * same for every attempt of a job). One that can never succeed (a private literal address) is
+ * abandoned at its first refusal instead of being retried for a day.
  */
 import type { Logger } from 'pino';
-import { claimWebhooks, markWebhookDelivered, type JobWebhook, type Store } from '../store/index.ts';
+import { abandonWebhook, claimWebhooks, markWebhookDelivered, type JobWebhook, type Store } from '../store/index.ts';
 import { deliverWebhook, type WebhookDelivery } from './webhook.ts';
 
 export interface WebhookDispatchOptions {
@@ -46,8 +48,14 @@ export function startWebhookDispatch(o: WebhookDispatchOptions): WebhookDispatch
       baseDelayMs: base,
       timeoutMs: ATTEMPT_TIMEOUT_MS,
       allowPrivate: o.allowPrivate,
+      deliveryId: `whd_${w.jobId}`,
     });
     o.onDelivery?.(out);
+    if (out.permanent) {
+      o.log.warn({ jobId: w.jobId, error: out.error }, 'webhook refused for good; not retried');
+      await abandonWebhook(o.store, w.jobId).catch((err) => o.log.warn({ jobId: w.jobId, err: (err as Error).message }, 'webhook refusal not recorded; it will be tried again'));
+      return;
+    }
     if (out.delivered) await markWebhookDelivered(o.store, w.jobId).catch((err) => o.log.warn({ jobId: w.jobId, err: (err as Error).message }, 'webhook delivered but not recorded; it may be sent again'));
     else o.log.warn({ jobId: w.jobId, attempts: out.attempts, error: out.error, retryInS: Math.round(leaseMs / 1000) }, 'webhook not delivered; will try again');
   };

@@ -194,6 +194,43 @@ describe('runSmtpSession across MX hosts', () => {
     expect(out.rcpt?.code).toBe(250);
   });
 
+  it('counts addresses, not hosts: a limit of 3 stops inside the second host, and no later host is throttled for', async () => {
+    const server = await mta({ mailboxes: { [RCPT]: 'ok' } });
+    const tried: string[] = [];
+    const out = await runSmtpSession(
+      sessionRequest(server.port, {
+        maxAddresses: 3,
+        hosts: [
+          { exchange: 'mx1.example.test', preference: 10, addresses: ['127.0.0.2', '127.0.0.3'] },
+          { exchange: 'mx2.example.test', preference: 20, addresses: ['127.0.0.4', '127.0.0.5'] },
+          mx('mx3.example.test', '127.0.0.1', 30),
+        ],
+        beforeConnect: async (h) => {
+          tried.push(h.exchange);
+        },
+      }),
+    );
+    expect(tried).toEqual(['mx1.example.test', 'mx2.example.test']);
+    expect(out.attempts!.map((a) => [a.address, a.outcome])).toEqual([
+      ['127.0.0.2', 'refused'],
+      ['127.0.0.3', 'refused'],
+      ['127.0.0.4', 'refused'],
+      ['127.0.0.5', 'not_tried'],
+    ]);
+    expect(out.addressLimitReached).toBe(true);
+    expect(out.failure).toBe('refused');
+    expect(out.failureDetail).toContain('address limit');
+    expect(server.connections).toBe(0);
+  });
+
+  it('every address tried with none left is not the limit: the last failure stands', async () => {
+    const port = await refusedPort();
+    const out = await runSmtpSession(sessionRequest(port, { maxAddresses: 2, hosts: [mx('mx1.example.test', '127.0.0.1'), mx('mx2.example.test', '127.0.0.2', 20)] }));
+    expect(out.addressLimitReached).toBeUndefined();
+    expect(out.failure).toBe('refused');
+    expect(out.attempts!.map((a) => a.outcome)).toEqual(['refused', 'refused']);
+  });
+
   it('a refused port with no other host is a refused failure', async () => {
     const port = await refusedPort();
     const out = await runSmtpSession(sessionRequest(port));

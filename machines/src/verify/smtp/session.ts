@@ -1,7 +1,7 @@
 /**
  * @module verify/smtp/session
- * The SMTP conversation of one check: MX hosts in order until one reaches MAIL FROM,
- * then banner → EHLO (HELO fallback) → MAIL FROM → RCPT TO the address → RCPT TO
+ * The SMTP conversation of one check: MX addresses in order (mx-walk.ts) until one
+ * reaches MAIL FROM, then banner → EHLO (HELO fallback) → MAIL FROM → RCPT TO the address → RCPT TO
  * the catch-all probe → QUIT, pipelined when the server advertises PIPELINING.
  */
 import type { SmtpReply, SmtpStage } from '../../../../shared/result.ts';
@@ -9,18 +9,10 @@ import type { MxHost, SmtpFailure, SmtpSessionOutcome, SmtpSessionRequest } from
 import { assertSafeCommand, ChannelError, SmtpChannel } from './channel.ts';
 import type { ParsedReply } from './reply-reader.ts';
 import { openSmtpSocket, parseProxyUrl, TransportError, type SocksProxy } from './transport.ts';
+import { walkMxAddresses, type AddressAttempt } from './mx-walk.ts';
 
 /** The 221 to QUIT is a courtesy: never wait longer than this for it. */
 const QUIT_WAIT_MS = 1000;
-
-/** How one address's attempt ended. */
-type Attempt =
-  /** Reached MAIL FROM: its answers are final, no other host is tried. */
-  | { kind: 'final' }
-  /** The connection failed before MAIL FROM (refused, timeout, garbage): try the next address. */
-  | { kind: 'failed'; failure: SmtpFailure; detail: string }
-  /** The server answered with a rejection before MAIL FROM (554 banner, 421 to EHLO): try the next address. */
-  | { kind: 'rejected'; detail: string };
 
 const is2xx = (r: ParsedReply): boolean => r.code >= 200 && r.code < 300;
 
@@ -61,35 +53,17 @@ export async function runSmtpSession(req: SmtpSessionRequest): Promise<SmtpSessi
     },
   };
   try {
-    // The last reason an attempt ended without reaching MAIL FROM; a reply-level rejection clears it.
-    let last: { failure: SmtpFailure; detail: string } | null = null;
-    for (const host of req.hosts) {
-      const stop = stopReason(req);
-      if (stop) return fail(stop.failure, stop.detail);
-      await req.beforeConnect?.(host);
-      outcome.mxHost = host.exchange;
-      if (host.addresses.length === 0) last = { failure: 'refused', detail: `${host.exchange}: no address to connect to` };
-      for (const address of host.addresses) {
-        const stop = stopReason(req);
-        if (stop) return fail(stop.failure, stop.detail);
-        const attempt = await tryAddress(ctx, host, address);
-        if (attempt.kind === 'final') {
-          // An earlier host's rejection is not what happened to this conversation.
-          if (!outcome.failure) delete outcome.failureDetail;
-          return outcome;
-        }
-        if (attempt.kind === 'rejected') {
-          last = null;
-          outcome.failureDetail = attempt.detail;
-          continue;
-        }
-        last = attempt;
-        // The proxy is the same for every host, and an abort is for the whole check.
-        if (attempt.failure === 'proxy' || attempt.failure === 'aborted') return fail(attempt.failure, attempt.detail);
-      }
-    }
-    if (last) return fail(last.failure, last.detail);
-    if (req.hosts.length === 0) return fail('refused', 'no MX host to connect to');
+    const walk = await walkMxAddresses(
+      { hosts: req.hosts, maxAddresses: req.maxAddresses, deadline: req.deadline, signal: req.signal, beforeConnect: req.beforeConnect },
+      (host, address) => tryAddress(ctx, host, address),
+    );
+    outcome.mxHost = walk.mxHost;
+    outcome.attempts = walk.attempts;
+    if (walk.limitReached) outcome.addressLimitReached = true;
+    if (walk.final) return outcome;
+    if (walk.failure) return fail(walk.failure, walk.detail ?? walk.failure);
+    // Every attempt ended in a reply-level rejection: the replies say why.
+    if (walk.detail !== undefined) outcome.failureDetail = walk.detail;
     return outcome;
   } finally {
     req.signal?.removeEventListener('abort', onAbort);
@@ -101,12 +75,6 @@ interface Context {
   outcome: SmtpSessionOutcome;
   proxy: SocksProxy | undefined;
   setChannel: (ch: SmtpChannel | null) => void;
-}
-
-function stopReason(req: SmtpSessionRequest): { failure: SmtpFailure; detail: string } | null {
-  if (req.signal?.aborted) return { failure: 'aborted', detail: 'check aborted' };
-  if (Date.now() >= req.deadline) return { failure: 'timeout', detail: 'check deadline reached before an MX host answered' };
-  return null;
 }
 
 /** What we were doing, for one-line failure details. */
@@ -122,7 +90,7 @@ const DOING: Record<SmtpStage, string> = {
   quit: 'waiting for the QUIT reply',
 };
 
-async function tryAddress(ctx: Context, host: MxHost, address: string): Promise<Attempt> {
+async function tryAddress(ctx: Context, host: MxHost, address: string): Promise<AddressAttempt> {
   const { req, outcome } = ctx;
   const where = `${host.exchange} [${address}]:${req.port}`;
   /** Time for the next step: the step timeout, cut short by the check's deadline. */
@@ -163,7 +131,7 @@ async function tryAddress(ctx: Context, host: MxHost, address: string): Promise<
       if (!(err instanceof ChannelError)) throw err;
     }
   };
-  const rejected = async (r: ParsedReply, s: SmtpStage): Promise<Attempt> => {
+  const rejected = async (r: ParsedReply, s: SmtpStage): Promise<AddressAttempt> => {
     await quit(true);
     return { kind: 'rejected', detail: `${where}: ${s} rejected: ${r.code} ${r.text.split('\n', 1)[0]}` };
   };

@@ -1,5 +1,5 @@
 /**
- * @module auth/constant-time
+ * @module constant-time
  * String comparison whose time does not depend on where the strings differ, for secrets.
  */
 
