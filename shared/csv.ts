@@ -9,6 +9,7 @@ export const RESULT_CSV_COLUMNS = [
   'email',
   'is_reachable',
   'reason',
+  'score',
   'normalized_email',
   'suggestion',
   'is_valid_syntax',
@@ -26,6 +27,8 @@ export const RESULT_CSV_COLUMNS = [
   'checked_at',
 ] as const;
 
+type Cell = string | number | boolean | null | undefined;
+
 /** One CSV cell: quoted when needed, and neutralised when a spreadsheet would run it as a formula. */
 export function csvCell(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined) return '';
@@ -34,15 +37,17 @@ export function csvCell(value: string | number | boolean | null | undefined): st
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export const csvRow = (cells: ReadonlyArray<string | number | boolean | null | undefined>): string => `${cells.map(csvCell).join(',')}\r\n`;
+export const csvRow = (cells: ReadonlyArray<Cell>): string => `${cells.map(csvCell).join(',')}\r\n`;
 
 export const resultCsvHeader = (): string => csvRow(RESULT_CSV_COLUMNS);
 
-export function resultCsvRow(r: CheckResult): string {
-  return csvRow([
+/** Cells of RESULT_CSV_COLUMNS, in order. */
+function resultCells(r: CheckResult): Cell[] {
+  return [
     r.input,
     r.is_reachable,
     r.reason,
+    r.score,
     r.syntax.normalized_email,
     r.syntax.suggestion,
     r.syntax.is_valid_syntax,
@@ -58,7 +63,25 @@ export function resultCsvRow(r: CheckResult): string {
     r.debug.mx_host,
     r.debug.provider,
     r.debug.checked_at,
-  ]);
+  ];
+}
+
+export const resultCsvRow = (r: CheckResult): string => csvRow(resultCells(r));
+
+/** After an uploaded file's own columns, the result columns but `email`: the file's address column already holds it. */
+export const APPENDED_RESULT_COLUMNS = RESULT_CSV_COLUMNS.slice(1);
+
+/** Header of a download that repeats the upload's columns: its header row, or `column_1..n` when it had none. */
+export function inputCsvHeader(columns: readonly string[] | null, width: number): string {
+  const names = columns ?? Array.from({ length: width }, (_, i) => `column_${i + 1}`);
+  return csvRow([...names, ...APPENDED_RESULT_COLUMNS]);
+}
+
+/** The upload's row as it was (padded to `width` so the result columns line up), then the result columns. */
+export function inputCsvRow(row: readonly string[], width: number, r: CheckResult): string {
+  const cells: Cell[] = [...row];
+  while (cells.length < width) cells.push('');
+  return csvRow([...cells, ...resultCells(r).slice(1)]);
 }
 
 /** The first field of a CSV line (quoted or not); the rest of the line is ignored. */

@@ -30,9 +30,13 @@ export const JobChunkMessage = z.object({
   offset: z.number().int().nonnegative(),
   total: z.number().int().positive(),
   emails: z.array(z.string().max(1024)).min(1),
+  /** For a CSV upload: each address's whole record (every field, in order), parallel to `emails`. */
+  rows: z.array(z.array(z.string())).optional(),
   webhook: Webhook.optional(),
   /** Finish the job this long after `createdAt`: what still waits is stored as final `unknown` with its reason. */
   maxWaitSeconds: z.number().int().positive().optional(),
+  /** For a CSV upload with a header row: its fields, repeated first in the results CSV. */
+  inputColumns: z.array(z.string()).optional(),
   createdAt: z.string(),
 });
 export type JobChunkMessage = z.infer<typeof JobChunkMessage>;
@@ -80,6 +84,7 @@ export const JobStatus = z.object({
   created_at: z.string(),
   finished_at: z.string().nullable(),
   waiting: JobWaiting,
+  average_score: z.number().int().min(0).max(100).nullable().describe('Mean `score` of the results so far (null before the first).'),
 });
 export type JobStatus = z.infer<typeof JobStatus>;
 
@@ -93,13 +98,34 @@ export const JobResultsRequest = z.object({
   /** Opaque cursor from the previous page's `next_cursor`. */
   cursor: z.string().max(64).optional(),
   limit: z.number().int().min(1).max(1000).default(100),
-  /** Only results with this verdict. */
-  verdict: Reachability.optional(),
+  /** Only results with one of these verdicts. */
+  verdict: z.array(Reachability).min(1).max(4).optional(),
 });
+export const JobListRequest = z.object({
+  tenantId: id,
+  state: z.enum(JOB_STATES).optional(),
+  /** Opaque cursor from the previous page's `next_cursor`. */
+  cursor: z.string().max(128).optional(),
+  limit: z.number().int().min(1).max(100).default(20),
+});
+export const JobList = z.object({ items: z.array(JobStatus), next_cursor: z.string().nullable() });
+export type JobList = z.infer<typeof JobList>;
 export const CheckGetRequest = z.object({ tenantId: id, id });
 
-export const ResultItem = z.object({ index: z.number().int(), email: z.string(), result: CheckResultSchema });
-export const JobResultsPage = z.object({ job_id: z.string(), items: z.array(ResultItem), next_cursor: z.string().nullable() });
+export const ResultItem = z.object({
+  index: z.number().int(),
+  email: z.string(),
+  /** The item's record of an uploaded CSV (every field), when the job came from one. */
+  input_row: z.array(z.string()).nullable().optional(),
+  result: CheckResultSchema,
+});
+export const JobResultsPage = z.object({
+  job_id: z.string(),
+  /** Header of the uploaded CSV, when it had one. */
+  input_columns: z.array(z.string()).nullable().optional(),
+  items: z.array(ResultItem),
+  next_cursor: z.string().nullable(),
+});
 export type JobResultsPage = z.infer<typeof JobResultsPage>;
 
 /** Error body of a service reply; `code` is what a program switches on. */

@@ -141,6 +141,7 @@ export const CheckResultSchema = z.object({
   input: z.string(),
   is_reachable: Reachability,
   reason: ReasonSchema,
+  score: z.number().int().min(0).max(100).describe('0–100: how likely mail to this address reaches a person (shared/score.ts; README "Score").'),
   syntax: SyntaxSchema,
   mx: MxSchema,
   misc: MiscSchema,

@@ -54,6 +54,7 @@ export const SERVICE = {
   endpoints: {
     jobStatus: 'emailcheck.job.status',
     jobFinish: 'emailcheck.job.finish',
+    jobList: 'emailcheck.job.list',
     jobResults: 'emailcheck.job.results',
     checkGet: 'emailcheck.check.get',
   },

@@ -7,6 +7,7 @@ import { env } from 'cloudflare:test';
 import { afterAll, describe, expect, it } from 'vitest';
 import { jobRecordKey, writeJobRecord } from '../src/bulk/job-record.ts';
 import { newJobId } from '../src/bulk/job-id.ts';
+import { csvRecords } from '../src/bulk/csv-addresses.ts';
 import { call, control, createKey, newTenant, postJson, rcptCount, type ErrorJson } from './helpers.ts';
 
 interface Accepted {
@@ -61,51 +62,20 @@ async function waitFinished(key: string, jobId: string, timeoutMs = 90_000): Pro
   }
 }
 
-/** RFC 4180 rows (results hold no line breaks, but quoted commas and quotes do occur). */
-function parseCsv(text: string): string[][] {
-  return text
-    .split('\r\n')
-    .filter((l) => l !== '')
-    .map((line) => {
-      const cells: string[] = [];
-      let i = 0;
-      while (i <= line.length) {
-        if (line[i] === '"') {
-          let v = '';
-          i++;
-          for (;;) {
-            const q = line.indexOf('"', i);
-            v += line.slice(i, q);
-            if (line[q + 1] === '"') {
-              v += '"';
-              i = q + 2;
-            } else {
-              i = q + 2;
-              break;
-            }
-          }
-          cells.push(v);
-        } else {
-          const c = line.indexOf(',', i);
-          const end = c === -1 ? line.length : c;
-          cells.push(line.slice(i, end));
-          i = end + 1;
-        }
-      }
-      return cells;
-    });
-}
+/** RFC 4180 records (an upload's own columns can hold quoted line breaks), blank ones skipped. */
+const parseCsv = (text: string): string[][] => [...csvRecords(text)].map((r) => r.fields).filter((f) => f.join('') !== '');
 
 async function csvResults(key: string, jobId: string, how: 'accept' | 'query'): Promise<{ res: Response; rows: string[][] }> {
   const res = how === 'accept' ? await call(`/v1/bulk/${jobId}/results`, { key, headers: { accept: 'text/csv' } }) : await call(`/v1/bulk/${jobId}/results?format=csv`, { key });
   return { res, rows: parseCsv(await res.text()) };
 }
 
-function expectVerdicts(rows: string[][], expected: Map<string, string>) {
+/** `columns`: the upload's own columns that come first (the address is the first of them). */
+function expectVerdicts(rows: string[][], expected: Map<string, string>, columns: string[] = ['email']) {
   const [header, ...body] = rows;
-  expect(header!.slice(0, 3)).toEqual(['email', 'is_reachable', 'reason']);
+  expect(header!.slice(0, columns.length + 2)).toEqual([...columns, 'is_reachable', 'reason']);
   expect(body).toHaveLength(expected.size);
-  const got = new Map(body.map((r) => [r[0]!, r[1]!]));
+  const got = new Map(body.map((r) => [r[0]!, r[columns.length]!]));
   expect(got).toEqual(expected);
 }
 
@@ -144,7 +114,10 @@ describe('a bulk job end to end', () => {
     expect(accepted).toMatchObject({ total: 495, received: 500, duplicates_removed: 5 });
     await waitFinished(key, accepted.job_id);
     const { rows } = await csvResults(key, accepted.job_id, 'query');
-    expectVerdicts(rows, expected);
+    // The upload's columns come back first (BOM dropped), quoted line breaks intact.
+    expectVerdicts(rows, expected, ['Email', 'Name', 'Note']);
+    expect(rows[1]!.slice(1, 3)).toEqual(['Person 0', 'two\r\nlines']);
+    expect(rows[2]!.slice(1, 3)).toEqual(['Doe, J1', 'says "hi"']);
   });
 
   it('a CSV file in a multipart form is accepted, and the results page through with a cursor', async () => {
@@ -238,7 +211,7 @@ describe('a job the machines have not stored yet', () => {
     const status = await call(`/v1/bulk/${jobId}`, { key });
     expect(status.status).toBe(200);
     const waiting = { pending_first_try: 42, retrying: 0, by_reason: { greylisted: 0, unreachable: 0, timeout: 0, throttled: 0, other: 0 }, next_retry_at: null, latest_finish_at: null };
-    expect(await status.json()).toEqual({ job_id: jobId, state: 'queued', total: 42, done: 0, counts: { safe: 0, risky: 0, invalid: 0, unknown: 0 }, created_at, finished_at: null, waiting, links });
+    expect(await status.json()).toEqual({ job_id: jobId, state: 'queued', total: 42, done: 0, counts: { safe: 0, risky: 0, invalid: 0, unknown: 0 }, created_at, finished_at: null, average_score: null, waiting, links });
     expect(await (await call(`/v1/bulk/${jobId}/results`, { key })).json()).toEqual({ job_id: jobId, items: [], next_cursor: null });
     const csv = await call(`/v1/bulk/${jobId}/results?format=csv`, { key });
     expect((await csv.text()).split('\r\n').filter(Boolean)).toHaveLength(1);

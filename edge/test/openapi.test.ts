@@ -15,8 +15,10 @@ describe('API description', () => {
       expect.arrayContaining(['/v1/check', '/v1/check/{id}', '/v1/bulk', '/v1/bulk/{id}', '/v1/bulk/{id}/results', '/v1/status', '/v1/whoami']),
     );
     expect(Object.keys(doc.paths['/v1/check']!)).toEqual(expect.arrayContaining(['get', 'post']));
+    expect(Object.keys(doc.paths['/v1/bulk']!)).toEqual(expect.arrayContaining(['get', 'post']));
+    expect(doc.components.schemas.JobList!.required).toEqual(expect.arrayContaining(['items', 'next_cursor']));
     const check = doc.components.schemas.CheckResponse!;
-    expect(Object.keys(check.properties!)).toEqual(expect.arrayContaining(['is_reachable', 'reason', 'syntax', 'smtp', 'cached', 'age_seconds']));
+    expect(Object.keys(check.properties!)).toEqual(expect.arrayContaining(['is_reachable', 'reason', 'score', 'syntax', 'smtp', 'cached', 'age_seconds']));
     expect(doc.components.schemas.CheckRequest!.required).toEqual(['email']);
     expect(doc.components.schemas.Error!.properties).toHaveProperty('error');
   });

@@ -8,6 +8,7 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import postgres from 'postgres';
 import { openDatabase, type Store } from '../../machines/src/store/index.ts';
 import type { CheckResult, Reachability, Reason } from '../../shared/result.ts';
+import { withScore } from '../../shared/score.ts';
 
 /** Database used only to create and drop the test databases. Override with TEST_POSTGRES_URL. */
 export const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -152,7 +153,7 @@ const SAMPLE_REASON: Record<Reachability, Reason> = {
 /** A well-formed CheckResult for storage tests (nothing was really checked). */
 export function sampleResult(email: string, verdict: Reachability, checkedAt = new Date()): CheckResult {
   const [username = '', domain = ''] = email.split('@');
-  return {
+  return withScore({
     input: email,
     is_reachable: verdict,
     reason: SAMPLE_REASON[verdict],
@@ -161,5 +162,5 @@ export function sampleResult(email: string, verdict: Reachability, checkedAt = n
     misc: { is_disposable: false, is_role_account: false, is_b2c: false, gravatar_url: null },
     smtp: { can_connect_smtp: true, has_full_inbox: false, is_catch_all: verdict === 'risky', is_deliverable: verdict === 'safe', is_disabled: false },
     debug: { egress_ip: '192.0.2.1', mx_host: `mx.${domain}`, provider: null, duration_ms: 12, smtp_replies: [], checked_at: checkedAt.toISOString() },
-  };
+  });
 }

@@ -23,7 +23,12 @@ export interface AddressEntry {
   value: string;
   /** Where the entry came from, for messages: `line 12`, `emails[11]`. */
   where: string;
+  /** A CSV upload's whole record (the address is one of its fields). */
+  fields?: string[];
 }
+
+/** A CSV record kept for the download holds at most this many characters (all fields together). */
+export const MAX_ROW_LENGTH = 16 * 1024;
 
 export interface JobAddresses {
   /** Addresses to publish, trimmed, duplicates removed, in first-seen order. */
@@ -33,6 +38,16 @@ export interface JobAddresses {
   duplicatesRemoved: number;
   /** Of `emails`, how many are already invalid by syntax alone. */
   invalidSyntax: number;
+  /** For a CSV upload: each address's record, parallel to `emails` (a duplicate's row is dropped with it). */
+  rows?: string[][];
+}
+
+/** A record as stored: Postgres cannot hold U+0000, so it becomes U+FFFD (other columns are never sent to a mail server). */
+export function storableRow(fields: string[], where: string): string[] {
+  let length = 0;
+  for (const f of fields) length += f.length;
+  if (length > MAX_ROW_LENGTH) throw new ApiError(400, 'row_too_long', `${where}: the row holds more than ${MAX_ROW_LENGTH} characters; shorten its other columns`);
+  return fields.map((f) => (f.includes('\0') ? f.replaceAll('\0', '\uFFFD') : f));
 }
 
 /**
@@ -41,10 +56,12 @@ export interface JobAddresses {
  */
 export function jobAddresses(entries: Iterable<AddressEntry>, maxAddresses: number): JobAddresses {
   const emails: string[] = [];
+  const rows: string[][] = [];
+  let withRows = false;
   const seen = new Set<string>();
   let received = 0;
   let invalidSyntax = 0;
-  for (const { value, where } of entries) {
+  for (const { value, where, fields } of entries) {
     if (UNPUBLISHABLE.test(value)) {
       throw new ApiError(400, 'invalid_address', `${where}: an address may not contain control characters (CR, LF, NUL, TAB, ...)`);
     }
@@ -61,7 +78,12 @@ export function jobAddresses(entries: Iterable<AddressEntry>, maxAddresses: numb
     if (seen.has(key)) continue;
     seen.add(key);
     emails.push(email);
+    if (fields) {
+      withRows = true;
+      rows.push(storableRow(fields, where));
+    }
     if (!syntax.is_valid_syntax) invalidSyntax++;
   }
-  return { emails, received, duplicatesRemoved: received - emails.length, invalidSyntax };
+  const out: JobAddresses = { emails, received, duplicatesRemoved: received - emails.length, invalidSyntax };
+  return withRows ? { ...out, rows } : out;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../errors.ts';
-import { csvAddresses, csvFirstFields } from './csv-addresses.ts';
+import { csvAddresses, csvFirstFields, csvUpload } from './csv-addresses.ts';
 
 const values = (text: string) => [...csvAddresses(text)].map((e) => e.value);
 
@@ -69,5 +69,27 @@ describe('the address column of an uploaded CSV', () => {
 
   it('numbers records by the line they start on', () => {
     expect([...csvFirstFields('a\r\n"b\r\nb"\r\nc\rd')].map((e) => e.line)).toEqual([1, 2, 4, 5]);
+  });
+
+  it('finds the address column by its header name, wherever it is, and keeps every field of each record', () => {
+    const upload = csvUpload('Name,E-mail,Note\nAnn,ann@example.test,"a, b"\n,,\nBob,bob@example.test\n');
+    expect(upload.columns).toEqual(['Name', 'E-mail', 'Note']);
+    expect(upload.addressColumn).toBe(1);
+    expect([...upload.rows]).toEqual([
+      { value: 'ann@example.test', line: 2, fields: ['Ann', 'ann@example.test', 'a, b'] },
+      { value: 'bob@example.test', line: 4, fields: ['Bob', 'bob@example.test'] },
+    ]);
+  });
+
+  it('without a header, the address column is the first field holding an @', () => {
+    const upload = csvUpload('7,ann@example.test\n8,bob@example.test\n');
+    expect(upload.columns).toBeNull();
+    expect([...upload.rows].map((r) => r.value)).toEqual(['ann@example.test', 'bob@example.test']);
+  });
+
+  it('a first row of several fields with no address column name and no address is refused', () => {
+    expect(() => csvUpload('name,phone\nAnn,555\n')).toThrow(expect.objectContaining({ status: 400, code: 'no_address_column' }));
+    // One column is still read as a list of addresses (a malformed one is reported per row).
+    expect(values('name\nann@example.test')).toEqual(['name', 'ann@example.test']);
   });
 });

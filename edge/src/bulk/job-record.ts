@@ -46,8 +46,8 @@ export async function writeJobRecord(kv: KVNamespace, tenant: string, record: Jo
 }
 
 /** Hex SHA-256 of what makes two submissions the same job. */
-export async function jobFingerprint(emails: readonly string[], webhook: { url: string; secret: string } | undefined): Promise<string> {
-  const text = JSON.stringify([emails, webhook?.url ?? null, webhook?.secret ?? null]);
+export async function jobFingerprint(emails: readonly string[], webhook: { url: string; secret: string } | undefined, extra: unknown = null): Promise<string> {
+  const text = JSON.stringify([emails, webhook?.url ?? null, webhook?.secret ?? null, ...(extra === null ? [] : [extra])]);
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
   let hex = '';
   for (const b of new Uint8Array(digest)) hex += b.toString(16).padStart(2, '0');

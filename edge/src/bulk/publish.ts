@@ -3,8 +3,7 @@
  * Publishes a job's chunks to `jobs.submit.<jobId>`, each with Nats-Msg-Id `<jobId>:chunk:<i>`,
  * a few at a time: JetStream drops a chunk it already holds, so a retried request never doubles a job.
  */
-import { DEFAULT_CHUNK_SIZE, jobChunks } from '../../../shared/jobs.ts';
-import type { Webhook } from '../../../shared/messages.ts';
+import { DEFAULT_CHUNK_SIZE, jobChunks, type JobToChunk } from '../../../shared/jobs.ts';
 import { jobChunkMsgId, SUBJECTS } from '../../../shared/subjects.ts';
 import type { HubClient } from '../nats/hub-client.ts';
 
@@ -19,7 +18,7 @@ export interface PublishedJob {
 
 export async function publishJob(
   hub: Pick<HubClient, 'publishJetStream'>,
-  job: { jobId: string; tenantId: string; emails: readonly string[]; webhook?: Webhook; maxWaitSeconds?: number; createdAt: string },
+  job: JobToChunk & { createdAt: string },
 ): Promise<PublishedJob> {
   const chunks = jobChunks(job, DEFAULT_CHUNK_SIZE);
   let next = 0;

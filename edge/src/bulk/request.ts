@@ -12,7 +12,7 @@ import { WEBHOOK_TOLERANCE_SECONDS } from '../../../shared/webhook-signature.ts'
 import { ApiError } from '../errors.ts';
 import { issuesText, readBodyBytes } from '../http/body.ts';
 import type { AddressEntry } from './addresses.ts';
-import { csvAddresses } from './csv-addresses.ts';
+import { csvUpload } from './csv-addresses.ts';
 
 /** http(s) URLs a machine can dial; anything else is a 400 naming the webhook, never an exception. */
 const webhookUrl = z
@@ -64,6 +64,8 @@ export type BulkJsonRequest = z.infer<typeof BulkJsonRequest>;
 export interface BulkInput {
   entries: Iterable<AddressEntry>;
   webhook?: Webhook;
+  /** A CSV upload's header row; its records come as `fields` of the entries. */
+  columns?: string[];
   maxWaitSeconds?: number;
 }
 
@@ -91,11 +93,15 @@ function decodeJson(bytes: Uint8Array): string {
 }
 
 // Iterables rather than generators, so the entries can be read more than once.
-const csvEntries = (text: string): Iterable<AddressEntry> => ({
-  *[Symbol.iterator]() {
-    for (const { value, line } of csvAddresses(text)) yield { value, where: `line ${line}` };
-  },
-});
+function csvInput(text: string): BulkInput {
+  const upload = csvUpload(text);
+  const entries: Iterable<AddressEntry> = {
+    *[Symbol.iterator]() {
+      for (const { value, line, fields } of upload.rows) yield { value, where: `line ${line}`, fields };
+    },
+  };
+  return upload.columns ? { entries, columns: upload.columns } : { entries };
+}
 
 const jsonEntries = (emails: string[]): Iterable<AddressEntry> => ({
   *[Symbol.iterator]() {
@@ -135,7 +141,7 @@ async function parseMultipart(bytes: Uint8Array, contentType: string): Promise<B
     webhook = parsed.data;
   }
   const maxWaitSeconds = maxWaitText(typeof form.get('max_wait_seconds') === 'string' ? (form.get('max_wait_seconds') as string) : null, 'form field');
-  return { entries: csvEntries(decode(await file.arrayBuffer())), webhook, ...(maxWaitSeconds ? { maxWaitSeconds } : {}) };
+  return { ...csvInput(decode(await file.arrayBuffer())), webhook, ...(maxWaitSeconds ? { maxWaitSeconds } : {}) };
 }
 
 /** Reads and parses the body by its Content-Type: 415 for other types, 413 past `maxBytes`, 400 when malformed. */
@@ -148,7 +154,7 @@ export async function readBulkInput(request: Request, maxBytes: number): Promise
   }
   const fromQuery = maxWaitText(new URL(request.url).searchParams.get('max_wait_seconds'), 'query parameter');
   const bytes = await readBodyBytes(request, maxBytes, '; split the list into several jobs');
-  const input = kind === 'json' ? parseJson(bytes) : kind === 'csv' ? { entries: csvEntries(decode(bytes)) } : await parseMultipart(bytes, contentType);
+  const input = kind === 'json' ? parseJson(bytes) : kind === 'csv' ? csvInput(decode(bytes)) : await parseMultipart(bytes, contentType);
   // A value in the body (JSON field, form field) wins over the query parameter.
   const maxWaitSeconds = input.maxWaitSeconds ?? fromQuery;
   return maxWaitSeconds ? { ...input, maxWaitSeconds } : input;

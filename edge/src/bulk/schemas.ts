@@ -4,8 +4,8 @@
  * /openapi.json describes them.
  */
 import { z } from 'zod';
-import { Counts, JobStatus } from '../../../shared/messages.ts';
-import { Reachability } from '../../../shared/result.ts';
+import { Counts, JOB_STATES, JobStatus } from '../../../shared/messages.ts';
+import { REACHABILITY, type Reachability } from '../../../shared/result.ts';
 
 export const BulkLinks = z.object({
   self: z.string().describe('Progress: `GET` this path.'),
@@ -37,10 +37,30 @@ export const BulkJobStatus = JobStatus.extend({
 });
 export type BulkJobStatus = z.infer<typeof BulkJobStatus>;
 
+const VERDICT_LIST = new RegExp(`^(${REACHABILITY.join('|')})(,(${REACHABILITY.join('|')}))*$`);
+
+/** `safe,risky` → ['safe', 'risky'] (each once). */
+const VerdictList = z
+  .string()
+  .regex(VERDICT_LIST, `a comma-separated list of ${REACHABILITY.join(', ')}`)
+  .transform((s) => [...new Set(s.split(','))] as Reachability[]);
+
 export const BulkResultsQuery = z.object({
   cursor: z.string().min(1).max(64).optional().describe('`next_cursor` of the previous page.'),
   limit: z.coerce.number().int().min(1).max(1000).default(100).describe('Results per JSON page (1 to 1000, default 100). The CSV download holds every result.'),
-  verdict: Reachability.optional().describe('Only results with this `is_reachable`.'),
+  verdict: VerdictList.optional().describe('Only results with one of these `is_reachable` values, comma-separated: `safe` or `safe,risky`.'),
   format: z.enum(['json', 'csv']).optional().describe('`csv`: the whole result set as one CSV download (same as `Accept: text/csv`).'),
 });
 export type BulkResultsQuery = z.infer<typeof BulkResultsQuery>;
+
+export const BulkListQuery = z.object({
+  state: z.enum(JOB_STATES).optional().describe('Only jobs in this state (`running` or `finished`). A job still `queued` at the edge is listed once a machine has stored it, within a second or so.'),
+  cursor: z.string().min(1).max(128).optional().describe('`next_cursor` of the previous page.'),
+  limit: z.coerce.number().int().min(1).max(100).default(20).describe('Jobs per page (1 to 100, default 20).'),
+});
+
+export const BulkJobList = z.object({
+  items: z.array(BulkJobStatus).describe('The tenant\'s jobs, newest first.'),
+  next_cursor: z.string().nullable().describe('Pass as `cursor` for the next (older) page; null on the last.'),
+});
+export type BulkJobList = z.infer<typeof BulkJobList>;

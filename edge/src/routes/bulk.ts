@@ -3,21 +3,22 @@
  * Bulk jobs, mounted at `/v1/bulk` behind the API key:
  * - `POST /` JSON `{ emails, webhook? }`, text/csv, or multipart/form-data with a CSV file: validated,
  *   deduplicated, published to JOBS in chunks; 202 with the job id and counts.
+ * - `GET /` the tenant's jobs, newest first, in cursor pages (`?state=running|finished`).
  * - `GET /:id` progress (`queued` until a machine has stored the job), with what is still waiting and why.
  * - `POST /:id/finish` finish now: what still waits is stored as final `unknown` with its reason.
  * - `GET /:id/results` JSON pages with a cursor, or the whole CSV (`Accept: text/csv` or `?format=csv`).
  * The machines' NATS service answers progress and results; another tenant's job is 404.
  */
 import { Hono, type Context } from 'hono';
-import { JobFinishRequest, JobResultsPage, JobResultsRequest, JobStatus, JobStatusRequest, NOTHING_WAITING } from '../../../shared/messages.ts';
+import { JobFinishRequest, JobList, JobListRequest, JobResultsPage, JobResultsRequest, JobStatus, JobStatusRequest, NOTHING_WAITING } from '../../../shared/messages.ts';
 import { SERVICE } from '../../../shared/subjects.ts';
-import { jobAddresses } from '../bulk/addresses.ts';
+import { jobAddresses, storableRow } from '../bulk/addresses.ts';
 import { idempotentJobId, isJobId, newJobId } from '../bulk/job-id.ts';
 import { jobFingerprint, readJobRecord, writeJobRecord, type JobRecord } from '../bulk/job-record.ts';
 import { publishJob } from '../bulk/publish.ts';
 import { readBulkInput } from '../bulk/request.ts';
 import { resultsCsvStream } from '../bulk/results-csv.ts';
-import { BulkResultsQuery, type BulkAccepted, type BulkJobStatus } from '../bulk/schemas.ts';
+import { BulkListQuery, BulkResultsQuery, type BulkAccepted, type BulkJobList, type BulkJobStatus } from '../bulk/schemas.ts';
 import type { AppEnv } from '../env.ts';
 import { ApiError } from '../errors.ts';
 import { issuesText } from '../http/body.ts';
@@ -72,7 +73,8 @@ bulk.post('/', async (c) => {
   const addresses = jobAddresses(input.entries, cfg.MAX_BULK_EMAILS);
   if (addresses.emails.length === 0) throw new ApiError(400, 'no_addresses', 'the request holds no addresses');
   // Only a request that can be retried as the same job needs its body remembered.
-  const fingerprint = idempotencyKey === undefined ? '' : await jobFingerprint(addresses.emails, input.webhook);
+  const inputColumns = input.columns ? storableRow(input.columns, 'the header row') : undefined;
+  const fingerprint = idempotencyKey === undefined ? '' : await jobFingerprint(addresses.emails, input.webhook, [addresses.rows ?? null, inputColumns ?? null]);
 
   if (idempotencyKey !== undefined) {
     const earlier = await readJobRecord(c.env.RESULTS, tenant, jobId);
@@ -85,7 +87,7 @@ bulk.post('/', async (c) => {
   }
 
   const createdAt = new Date().toISOString();
-  await publishJob(hubClient(c.env, jobId), { jobId, tenantId: tenant, emails: addresses.emails, webhook: input.webhook, maxWaitSeconds: input.maxWaitSeconds, createdAt });
+  await publishJob(hubClient(c.env, jobId), { jobId, tenantId: tenant, emails: addresses.emails, rows: addresses.rows, inputColumns, webhook: input.webhook, maxWaitSeconds: input.maxWaitSeconds, createdAt });
   const accepted: BulkAccepted = {
     job_id: jobId,
     status: 'queued',
@@ -103,6 +105,16 @@ bulk.post('/', async (c) => {
   return acceptedResponse(c, accepted, false);
 });
 
+bulk.get('/', async (c) => {
+  const query = BulkListQuery.safeParse(c.req.query());
+  if (!query.success) throw new ApiError(400, 'invalid_request', issuesText(query.error));
+  const request = JobListRequest.parse({ tenantId: c.get('tenant'), ...query.data });
+  const list = await askMachines(c.env, SERVICE.endpoints.jobList, request, (v) => JobList.parse(v));
+  // listJobs never answers not_found; were it to, that tenant simply has no jobs.
+  const page = list ?? { items: [], next_cursor: null };
+  return c.json({ items: page.items.map((j) => ({ ...j, links: links(j.job_id) })), next_cursor: page.next_cursor } satisfies BulkJobList);
+});
+
 /** A job accepted here that no machine has stored yet: nothing tried, nothing retried. */
 async function queuedStatus(c: Context<AppEnv>, jobId: string): Promise<BulkJobStatus> {
   const { accepted } = await queuedRecord(c, jobId);
@@ -114,6 +126,7 @@ async function queuedStatus(c: Context<AppEnv>, jobId: string): Promise<BulkJobS
     counts: { safe: 0, risky: 0, invalid: 0, unknown: 0 },
     created_at: accepted.created_at,
     finished_at: null,
+    average_score: null,
     waiting: { ...NOTHING_WAITING, pending_first_try: accepted.total },
     links: links(jobId),
   };
@@ -163,7 +176,7 @@ bulk.get('/:id/results', async (c) => {
       items.push(...next.items);
       last = next;
     }
-    return c.json({ job_id: jobId, items, next_cursor: last.next_cursor } satisfies JobResultsPage);
+    return c.json({ job_id: jobId, ...(first.input_columns ? { input_columns: first.input_columns } : {}), items, next_cursor: last.next_cursor } satisfies JobResultsPage);
   }
 
   const stream = resultsCsvStream(first, async (next) => (await servicePage(next, SERVICE_PAGE_SIZE)) ?? Promise.reject(gone()));

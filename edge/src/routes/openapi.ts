@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { ApiKeyRecord } from '../../../shared/api-keys.ts';
 import { JobResultsPage } from '../../../shared/messages.ts';
 import { BulkJsonRequest, MaxWaitSeconds } from '../bulk/request.ts';
-import { BulkAccepted, BulkJobStatus, BulkResultsQuery } from '../bulk/schemas.ts';
+import { BulkAccepted, BulkJobList, BulkJobStatus, BulkListQuery, BulkResultsQuery } from '../bulk/schemas.ts';
 import type { AppEnv } from '../env.ts';
 import { ErrorBody } from '../errors.ts';
 import { CheckPending, CheckQuery, CheckRequest, CheckResponse, Ping, StatusResponse, Whoami } from '../schemas.ts';
@@ -58,6 +58,7 @@ export function openApiDocument(): JsonSchema {
         BulkRequest: schema(BulkJsonRequest, 'input'),
         BulkAccepted: schema(BulkAccepted),
         JobStatus: schema(BulkJobStatus),
+        JobList: schema(BulkJobList),
         JobResultsPage: schema(JobResultsPage),
         Status: schema(StatusResponse),
         Whoami: schema(Whoami),
@@ -103,8 +104,17 @@ export function openApiDocument(): JsonSchema {
         },
       },
       '/v1/bulk': {
+        get: {
+          summary: 'The tenant\'s bulk jobs, newest first, in cursor pages',
+          parameters: queryParams(BulkListQuery),
+          responses: {
+            '200': { description: 'A page of jobs (each as `GET /v1/bulk/{id}` shows it).', content: json(ref('JobList')) },
+            '400': error('A bad `state`, `limit` or `cursor` (`invalid_request`).'),
+            ...tenantErrors,
+          },
+        },
         post: {
-          summary: 'Submit a bulk job (JSON, or a CSV upload whose first column is the address)',
+          summary: 'Submit a bulk job (JSON, or a CSV upload: the column named email/address, else the one holding addresses)',
           parameters: [
             {
               name: 'Idempotency-Key',
@@ -119,7 +129,13 @@ export function openApiDocument(): JsonSchema {
             required: true,
             content: {
               ...json(ref('BulkRequest')),
-              'text/csv': { schema: { type: 'string', description: 'First column is the address; an `email` header row is skipped.' } },
+              'text/csv': {
+                schema: {
+                  type: 'string',
+                  description:
+                    'The address column is the one whose header is `email`, `e-mail`, `email address`, `address` or `mail`; without a header row, the first column holding an `@`. Every column of each row is kept and repeated first in the CSV download.',
+                },
+              },
               'multipart/form-data': {
                 schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' }, webhook_url: { type: 'string' }, webhook_secret: { type: 'string' }, max_wait_seconds: { type: 'integer', minimum: 1 } }, required: ['file'] },
               },
@@ -127,7 +143,7 @@ export function openApiDocument(): JsonSchema {
           },
           responses: {
             '202': { description: 'Accepted: the job id and counts; `Location` is the progress URL.', content: json(ref('BulkAccepted')) },
-            '400': error('Malformed body (`invalid_json`, `invalid_request` (also a bad `max_wait_seconds`), `invalid_csv`, `invalid_multipart`, `missing_file`), an address with control characters or over 1024 characters (`invalid_address`), no addresses (`no_addresses`), bad `Idempotency-Key`.'),
+            '400': error('Malformed body (`invalid_json`, `invalid_request` (also a bad `max_wait_seconds`), `invalid_csv`, `invalid_multipart`, `missing_file`), an address with control characters or over 1024 characters (`invalid_address`), no addresses (`no_addresses`), a CSV header naming no address column (`no_address_column`), a CSV row over 16 KiB (`row_too_long`), bad `Idempotency-Key`.'),
             '413': error('Body over MAX_BODY_BYTES (`body_too_large`) or more than MAX_BULK_EMAILS addresses (`too_many_addresses`).'),
             '415': error('Not application/json, text/csv or multipart/form-data (`unsupported_media_type`).'),
             '422': error('The Idempotency-Key was used for a different list (`idempotency_key_reused`).'),
@@ -156,7 +172,7 @@ export function openApiDocument(): JsonSchema {
       },
       '/v1/bulk/{id}/results': {
         get: {
-          summary: 'Results of a bulk job: JSON pages with a cursor, or CSV (`Accept: text/csv` or `?format=csv`)',
+          summary: 'Results of a bulk job: JSON pages with a cursor, or CSV (`Accept: text/csv` or `?format=csv`), optionally only some verdicts (`?verdict=safe,risky`). A CSV upload\'s download repeats its own columns first, then the result columns.',
           parameters: [
             idParam('Job id.'),
             ...queryParams(BulkResultsQuery),
@@ -194,6 +210,7 @@ const DOCS_PAGE = `<!doctype html>
 <script src="/docs/docs.js" defer></script></head>
 <body><h1>emailcheck API</h1>
 <p>The machine-readable description is <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1). Authenticate with <code>Authorization: Bearer &lt;API key&gt;</code>.</p>
+<p>The web dashboard, on this origin and built from this same API, is at <a href="/app">/app</a>: sign in with an API key, check an address, upload a list, watch a job and download results by verdict.</p>
 <pre>curl -s -H "Authorization: Bearer $KEY" -H 'content-type: application/json' \\
   -d '{"email":"someone@example.com"}' $URL/v1/check</pre>
 <div id="ops">Loading /openapi.json …</div>

@@ -21,6 +21,10 @@ export {
 export {
   getJobStatus,
   getJobResults,
+  listJobs,
+  encodeJobCursor,
+  decodeJobCursor,
+  type JobListQuery,
   getCheckResult,
   getJobWebhook,
   claimWebhooks,

@@ -18,5 +18,6 @@ export function toJobStatus(row: JobRow, waiting: JobWaiting = NOTHING_WAITING):
     created_at: row.createdAt.toISOString(),
     finished_at: row.finishedAt ? row.finishedAt.toISOString() : null,
     waiting,
+    average_score: row.done > 0 ? Math.round(row.scoreSum / row.done) : null,
   };
 }

@@ -64,6 +64,7 @@ describe.each(STORE_BACKENDS)('job storage on %s', (kind) => {
         next_retry_at: null,
         latest_finish_at: '2025-01-02T04:00:00.000Z',
       },
+      average_score: null,
     });
     expect(await getJobWebhook(store, 'job-3')).toMatchObject({ webhook: { url: 'https://hooks.example.test/done', secret: 's3cret' }, deliveredAt: null });
   });

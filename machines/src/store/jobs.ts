@@ -17,10 +17,13 @@ export interface StoredChunk {
   itemsInserted: number;
 }
 
-// Postgres allows 65,535 bind parameters per statement; three per item.
+// Postgres allows 65,535 bind parameters per statement; four per item.
 const ITEMS_PER_INSERT = 5000;
 
 export async function storeJobChunk(store: Store, chunk: JobChunkMessage): Promise<StoredChunk> {
+  if (chunk.rows && chunk.rows.length !== chunk.emails.length) {
+    throw new RangeError(`chunk ${chunk.chunkIndex} of job ${chunk.jobId} has ${chunk.rows.length} CSV rows for ${chunk.emails.length} addresses`);
+  }
   if (chunk.offset + chunk.emails.length > chunk.total) {
     throw new RangeError(`chunk ${chunk.chunkIndex} of job ${chunk.jobId} ends at ${chunk.offset + chunk.emails.length}, past total ${chunk.total}`);
   }
@@ -36,6 +39,7 @@ export async function storeJobChunk(store: Store, chunk: JobChunkMessage): Promi
         total: chunk.total,
         webhookUrl: chunk.webhook?.url ?? null,
         webhookSecret: chunk.webhook?.secret ?? null,
+        inputColumns: chunk.inputColumns ?? null,
         createdAt,
         finishBy: chunk.maxWaitSeconds ? new Date(createdAt.getTime() + chunk.maxWaitSeconds * 1000) : null,
       })
@@ -53,12 +57,16 @@ export async function storeJobChunk(store: Store, chunk: JobChunkMessage): Promi
         .set({ finishBy: new Date(createdAt.getTime() + chunk.maxWaitSeconds * 1000) })
         .where(and(eq(jobs.id, chunk.jobId), isNull(jobs.finishBy)));
     }
+    // Job-level fields ride on chunk 0, not necessarily the first to arrive.
+    if (created.length === 0 && chunk.inputColumns) {
+      await tx.update(jobs).set({ inputColumns: chunk.inputColumns }).where(and(eq(jobs.id, chunk.jobId), isNull(jobs.inputColumns)));
+    }
     let itemsInserted = 0;
     for (let start = 0; start < chunk.emails.length; start += ITEMS_PER_INSERT) {
       const slice = chunk.emails.slice(start, start + ITEMS_PER_INSERT);
       const rows = await tx
         .insert(jobItems)
-        .values(slice.map((email, i) => ({ jobId: chunk.jobId, idx: chunk.offset + start + i, email })))
+        .values(slice.map((email, i) => ({ jobId: chunk.jobId, idx: chunk.offset + start + i, email, inputRow: chunk.rows?.[start + i] ?? null })))
         .onConflictDoNothing()
         .returning({ idx: jobItems.idx });
       itemsInserted += rows.length;

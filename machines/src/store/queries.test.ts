@@ -5,7 +5,7 @@ import { bulkItemMsgId } from '../../../shared/subjects.ts';
 import { openTestStore, sampleResult, STORE_BACKENDS } from '../../../test/support/postgres.ts';
 import type { Store } from './db.ts';
 import { storeJobChunk } from './jobs.ts';
-import { encodeCursor, getCheckResult, getJobResults, getJobStatus, getJobWebhook, claimWebhooks, markWebhookDelivered } from './queries.ts';
+import { encodeCursor, listJobs, getCheckResult, getJobResults, getJobStatus, getJobWebhook, claimWebhooks, markWebhookDelivered } from './queries.ts';
 import { createResultWriter } from './result-writer.ts';
 
 const TOTAL = 57;
@@ -40,7 +40,7 @@ describe.each(STORE_BACKENDS)('reading jobs and results on %s', (kind) => {
   });
   afterAll(() => close?.());
 
-  async function allPages(query: { verdict?: Reachability; limit: number }): Promise<JobResultsPage[]> {
+  async function allPages(query: { verdict?: Reachability[]; limit: number }): Promise<JobResultsPage[]> {
     const pages: JobResultsPage[] = [];
     let cursor: string | undefined;
     do {
@@ -71,12 +71,24 @@ describe.each(STORE_BACKENDS)('reading jobs and results on %s', (kind) => {
 
   it('the verdict filter returns only that verdict, every one of them', async () => {
     for (const verdict of ['safe', 'risky', 'invalid', 'unknown'] as const) {
-      const items = (await allPages({ verdict, limit: 4 })).flatMap((p) => p.items);
+      const items = (await allPages({ verdict: [verdict], limit: 4 })).flatMap((p) => p.items);
       const expected = Array.from({ length: TOTAL }, (_, i) => i).filter((i) => verdictOf(i) === verdict);
       expect(expected.length).toBeGreaterThan(0);
       expect(items.map((i) => i.index)).toEqual(expected);
       expect(items.every((i) => i.result.is_reachable === verdict)).toBe(true);
     }
+  });
+
+  it('several verdicts at once: the union, in index order', async () => {
+    const items = (await allPages({ verdict: ['safe', 'risky'], limit: 7 })).flatMap((p) => p.items);
+    const expected = Array.from({ length: TOTAL }, (_, i) => i).filter((i) => verdictOf(i) === 'safe' || verdictOf(i) === 'risky');
+    expect(items.map((i) => i.index)).toEqual(expected);
+  });
+
+  it('the job\'s average score is the mean of its results\' scores', async () => {
+    const items = (await allPages({ limit: 100 })).flatMap((p) => p.items);
+    const mean = Math.round(items.reduce((n, i) => n + i.result.score, 0) / items.length);
+    expect((await getJobStatus(store, 'tenant-a', 'job-q'))!.average_score).toBe(mean);
   });
 
   it('a cursor the API did not issue is refused', async () => {
@@ -111,4 +123,56 @@ describe.each(STORE_BACKENDS)('reading jobs and results on %s', (kind) => {
     expect(await claimWebhooks(store, { leaseMs: 1 })).toEqual([]);
   });
 
+  it('a CSV job keeps every input field of each row and its header, returned with the results', async () => {
+    await storeJobChunk(store, {
+      jobId: 'job-csv', tenantId: 'tenant-a', chunkIndex: 1, chunkCount: 2, offset: 1, total: 2,
+      emails: ['b@example.test'], rows: [['Bo', 'b@example.test', '=1+1']], createdAt: new Date().toISOString(),
+    });
+    // The header rides on chunk 0, which arrives second.
+    await storeJobChunk(store, {
+      jobId: 'job-csv', tenantId: 'tenant-a', chunkIndex: 0, chunkCount: 2, offset: 0, total: 2,
+      emails: ['a@example.test'], rows: [['Al', 'a@example.test', '']], inputColumns: ['name', 'email', 'note'], createdAt: new Date().toISOString(),
+    });
+    const writer = createResultWriter(store, {});
+    for (const [i, email] of ['a@example.test', 'b@example.test'].entries()) {
+      await writer.write({ id: bulkItemMsgId('job-csv', i), tenantId: 'tenant-a', jobId: 'job-csv', itemIndex: i, email, result: sampleResult(email, 'safe') });
+    }
+    await writer.close();
+    const page = await getJobResults(store, { tenantId: 'tenant-a', jobId: 'job-csv', limit: 10 });
+    expect(page!.input_columns).toEqual(['name', 'email', 'note']);
+    expect(page!.items.map((i) => i.input_row)).toEqual([['Al', 'a@example.test', ''], ['Bo', 'b@example.test', '=1+1']]);
+    // A JSON job has neither.
+    const json = await getJobResults(store, { tenantId: 'tenant-a', jobId: 'job-q', limit: 1 });
+    expect(json!.input_columns).toBeUndefined();
+    expect(json!.items[0]!.input_row).toBeUndefined();
+  });
+
+  it('the jobs list: the tenant\'s own jobs, newest first, in cursor pages, filtered by state', async () => {
+    const base = Date.parse('2030-01-01T00:00:00.000Z');
+    for (let i = 0; i < 5; i++) {
+      // Two jobs share a creation time: the id breaks the tie, and paging still sees each once.
+      const createdAt = new Date(base + Math.min(i, 3) * 1000).toISOString();
+      await storeJobChunk(store, { jobId: `job-l${i}`, tenantId: 'tenant-l', chunkIndex: 0, chunkCount: 1, offset: 0, total: 1, emails: [`l${i}@example.test`], createdAt });
+    }
+    await storeJobChunk(store, { jobId: 'job-other', tenantId: 'tenant-m', chunkIndex: 0, chunkCount: 1, offset: 0, total: 1, emails: ['x@example.test'], createdAt: new Date(base).toISOString() });
+    const writer = createResultWriter(store, {});
+    await writer.write({ id: bulkItemMsgId('job-l1', 0), tenantId: 'tenant-l', jobId: 'job-l1', itemIndex: 0, email: 'l1@example.test', result: sampleResult('l1@example.test', 'safe') });
+    await writer.close();
+
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await listJobs(store, { tenantId: 'tenant-l', cursor, limit: 2 });
+      seen.push(...page.items.map((j) => j.job_id));
+      cursor = page.next_cursor ?? undefined;
+      expect(++pages).toBeLessThan(10);
+    } while (cursor);
+    expect(seen).toEqual(['job-l4', 'job-l3', 'job-l2', 'job-l1', 'job-l0']);
+    expect(pages).toBe(3);
+    expect((await listJobs(store, { tenantId: 'tenant-l', state: 'finished' })).items.map((j) => j.job_id)).toEqual(['job-l1']);
+    expect((await listJobs(store, { tenantId: 'tenant-l', state: 'running' })).items).toHaveLength(4);
+    expect((await listJobs(store, { tenantId: 'tenant-m' })).items.map((j) => j.job_id)).toEqual(['job-other']);
+    await expect(listJobs(store, { tenantId: 'tenant-l', cursor: 'bogus' })).rejects.toMatchObject({ code: 'invalid_cursor' });
+  });
 });

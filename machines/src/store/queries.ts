@@ -3,14 +3,15 @@
  * Reads for the machines' NATS service and webhook sender. Every read names the
  * tenant: another tenant's job or check is reported exactly like a missing one (null).
  */
-import { and, asc, eq, gt, inArray, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
-import type { JobResultsPage, JobStatus, Webhook } from '../../../shared/messages.ts';
+import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { JobList, JobResultsPage, JobStatus, Webhook } from '../../../shared/messages.ts';
 import type { CheckResult, Reachability } from '../../../shared/result.ts';
+import { withScore } from '../../../shared/score.ts';
 import type { Store } from './db.ts';
 import { StoreError, toStoreError } from './errors.ts';
 import { toJobStatus } from './job-status.ts';
 import { jobWaiting, type WaitingOptions } from './job-waits.ts';
-import { jobs, results } from './schema.ts';
+import { jobItems, jobs, results, type JobState } from './schema.ts';
 
 export const MAX_PAGE_SIZE = 1000;
 export const DEFAULT_PAGE_SIZE = 100;
@@ -53,7 +54,8 @@ export interface JobResultsQuery {
   cursor?: string;
   /** Clamped to 1..MAX_PAGE_SIZE; default DEFAULT_PAGE_SIZE. */
   limit?: number;
-  verdict?: Reachability;
+  /** Only results with one of these verdicts. */
+  verdict?: readonly Reachability[];
 }
 
 /**
@@ -66,17 +68,18 @@ export function getJobResults(store: Store, q: JobResultsQuery): Promise<JobResu
     const after = q.cursor ? decodeCursor(q.cursor) : -1;
     const limit = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(q.limit ?? DEFAULT_PAGE_SIZE)));
     const [job] = await store.db
-      .select({ id: jobs.id })
+      .select({ id: jobs.id, inputColumns: jobs.inputColumns })
       .from(jobs)
       .where(and(eq(jobs.id, q.jobId), eq(jobs.tenantId, q.tenantId)))
       .limit(1);
     if (!job) return null;
     const where: SQL[] = [eq(results.jobId, q.jobId), eq(results.tenantId, q.tenantId), isNotNull(results.itemIndex), gt(results.itemIndex, after)];
-    if (q.verdict) where.push(eq(results.isReachable, q.verdict));
+    if (q.verdict && q.verdict.length > 0) where.push(inArray(results.isReachable, [...q.verdict]));
     // One extra row tells whether another page follows.
     const rows = await store.db
-      .select({ index: results.itemIndex, email: results.email, result: results.result })
+      .select({ index: results.itemIndex, email: results.email, result: results.result, inputRow: jobItems.inputRow })
       .from(results)
+      .leftJoin(jobItems, and(eq(jobItems.jobId, results.jobId), eq(jobItems.idx, results.itemIndex)))
       .where(and(...where))
       .orderBy(asc(results.itemIndex))
       .limit(limit + 1);
@@ -84,7 +87,8 @@ export function getJobResults(store: Store, q: JobResultsQuery): Promise<JobResu
     const more = rows.length > limit;
     return {
       job_id: q.jobId,
-      items: page.map((r) => ({ index: r.index!, email: r.email, result: r.result })),
+      ...(job.inputColumns ? { input_columns: job.inputColumns } : {}),
+      items: page.map((r) => ({ index: r.index!, email: r.email, ...(r.inputRow ? { input_row: r.inputRow } : {}), result: withScore(r.result) })),
       next_cursor: more && page.length > 0 ? encodeCursor(page[page.length - 1]!.index!) : null,
     };
   });
@@ -98,7 +102,54 @@ export function getCheckResult(store: Store, tenantId: string, id: string): Prom
       .from(results)
       .where(and(eq(results.id, id), eq(results.tenantId, tenantId), isNull(results.jobId)))
       .limit(1);
-    return row ? row.result : null;
+    return row ? withScore(row.result) : null;
+  });
+}
+
+export interface JobListQuery {
+  tenantId: string;
+  state?: JobState;
+  /** `next_cursor` of the previous page. */
+  cursor?: string;
+  /** Clamped to 1..100; default 20. */
+  limit?: number;
+}
+
+/** The jobs-list cursor: the last job's creation time (µs are not kept: ms) and id. */
+export function encodeJobCursor(createdAt: Date, id: string): string {
+  return Buffer.from(`j${createdAt.getTime()}.${id}`).toString('base64url');
+}
+
+export function decodeJobCursor(cursor: string): { createdAt: Date; id: string } {
+  const m = /^j(\d{1,15})\.([A-Za-z0-9_-]{1,128})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!m) throw new StoreError('invalid_cursor', 'the cursor is not one this API returned');
+  return { createdAt: new Date(Number(m[1])), id: m[2]! };
+}
+
+/** A tenant's jobs, newest first (ties by id), optionally only those in one state. */
+export function listJobs(store: Store, q: JobListQuery, waiting: WaitingOptions = { untriedBoundMs: 0 }): Promise<JobList> {
+  return guarded(async () => {
+    const limit = Math.min(100, Math.max(1, Math.floor(q.limit ?? 20)));
+    const where: SQL[] = [eq(jobs.tenantId, q.tenantId)];
+    if (q.state) where.push(eq(jobs.status, q.state));
+    // Ordered and compared at ms precision, the cursor's.
+    const created = sql`date_trunc('milliseconds', ${jobs.createdAt})`;
+    if (q.cursor) {
+      const after = decodeJobCursor(q.cursor);
+      const at = sql`${after.createdAt.toISOString()}::timestamptz`;
+      where.push(or(sql`${created} < ${at}`, and(sql`${created} = ${at}`, lt(jobs.id, after.id)))!);
+    }
+    const rows = await store.db
+      .select()
+      .from(jobs)
+      .where(and(...where))
+      .orderBy(desc(created), desc(jobs.id))
+      .limit(limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    // Running jobs say what they wait for here too (one small grouped read each; pages are short).
+    const items = await Promise.all(page.map(async (j) => toJobStatus(j, await jobWaiting(store, j, waiting))));
+    return { items, next_cursor: rows.length > limit && last ? encodeJobCursor(last.createdAt, last.id) : null };
   });
 }
 

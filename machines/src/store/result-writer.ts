@@ -7,6 +7,7 @@
 import { and, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { Webhook, JobStatus } from '../../../shared/messages.ts';
 import type { CheckResult, Reachability } from '../../../shared/result.ts';
+import { withScore } from '../../../shared/score.ts';
 import type { Database, Store } from './db.ts';
 import { StoreError, toStoreError } from './errors.ts';
 import { toJobStatus } from './job-status.ts';
@@ -88,12 +89,13 @@ async function writeBatch(db: Database, rows: readonly ResultRow[]): Promise<Bat
       .onConflictDoNothing({ target: results.id })
       .returning({ id: results.id, jobId: results.jobId, isReachable: results.isReachable });
 
-    const perJob = new Map<string, { n: number; counts: Record<Reachability, number> }>();
+    const perJob = new Map<string, { n: number; scoreSum: number; counts: Record<Reachability, number> }>();
     for (const r of inserted) {
       if (!r.jobId) continue;
       let g = perJob.get(r.jobId);
-      if (!g) perJob.set(r.jobId, (g = { n: 0, counts: { safe: 0, risky: 0, invalid: 0, unknown: 0 } }));
+      if (!g) perJob.set(r.jobId, (g = { n: 0, scoreSum: 0, counts: { safe: 0, risky: 0, invalid: 0, unknown: 0 } }));
       g.n++;
+      g.scoreSum += resultScoreOf(unique.get(r.id)!.result);
       g.counts[r.isReachable]++;
     }
     const jobIds = [...perJob.keys()].sort();
@@ -103,6 +105,7 @@ async function writeBatch(db: Database, rows: readonly ResultRow[]): Promise<Bat
         .update(jobs)
         .set({
           done: sql`${jobs.done} + ${g.n}`,
+          scoreSum: sql`${jobs.scoreSum} + ${g.scoreSum}`,
           countSafe: sql`${COUNT_COLUMN.safe} + ${g.counts.safe}`,
           countRisky: sql`${COUNT_COLUMN.risky} + ${g.counts.risky}`,
           countInvalid: sql`${COUNT_COLUMN.invalid} + ${g.counts.invalid}`,
@@ -130,6 +133,9 @@ async function writeBatch(db: Database, rows: readonly ResultRow[]): Promise<Bat
     };
   });
 }
+
+/** The result's score; one stored by an older machine without it is scored here. */
+const resultScoreOf = (result: CheckResult): number => withScore(result).score;
 
 /** Postgres text and jsonb cannot hold U+0000; an input carrying one must still be stored. */
 function withoutNul<T>(value: T): T {

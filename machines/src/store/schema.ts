@@ -23,6 +23,10 @@ export const jobs = pgTable(
     countRisky: integer('count_risky').notNull().default(0),
     countInvalid: integer('count_invalid').notNull().default(0),
     countUnknown: integer('count_unknown').notNull().default(0),
+    /** Sum of the stored results' scores: the job's average score is scoreSum / done. */
+    scoreSum: integer('score_sum').notNull().default(0),
+    /** Header of an uploaded CSV, when it had one: the download repeats these columns first. */
+    inputColumns: jsonb('input_columns').$type<string[]>(),
     webhookUrl: text('webhook_url'),
     webhookSecret: text('webhook_secret'),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
@@ -33,7 +37,8 @@ export const jobs = pgTable(
     /** Finish the job at this time (submit option `max_wait_seconds`, or `POST /v1/bulk/:id/finish`): what waits then is stored as `unknown`. */
     finishBy: timestamp('finish_by', { withTimezone: true, mode: 'date' }),
   },
-  (t) => [index('jobs_tenant_id_idx').on(t.tenantId)],
+  // The jobs list walks one tenant's jobs newest first.
+  (t) => [index('jobs_tenant_id_idx').on(t.tenantId), index('jobs_tenant_created_idx').on(t.tenantId, t.createdAt.desc(), t.id.desc())],
 );
 
 export const jobItems = pgTable(
@@ -50,6 +55,8 @@ export const jobItems = pgTable(
     waitLastAt: timestamp('wait_last_at', { withTimezone: true, mode: 'date' }),
     /** Its last temporary outcome: what a job finished early stores for it. */
     lastResult: jsonb('last_result').$type<CheckResult>(),
+    /** Every field of the item's row in an uploaded CSV, in order; null for a JSON list. */
+    inputRow: jsonb('input_row').$type<string[]>(),
   },
   (t) => [
     primaryKey({ columns: [t.jobId, t.idx] }),

@@ -8,6 +8,7 @@ import type { CheckResult, MxAttempt, Reason, SmtpReply } from '../../../shared/
 import { checkSyntax } from '../../../shared/syntax.ts';
 import { failsSyntax, invalidSyntaxResult, syntaxSection } from '../../../shared/syntax-result.ts';
 import { miscChecks } from '../../../shared/misc.ts';
+import { withScore } from '../../../shared/score.ts';
 import { isPublicAddress } from './address-ranges.ts';
 import { lookupMx } from './mx.ts';
 import { resolveProvider } from './providers.ts';
@@ -41,6 +42,10 @@ export function randomLocalPart(): string {
 }
 
 export async function verify(email: string, options: VerifyOptions): Promise<CheckResult> {
+  return withScore(await check(email, options));
+}
+
+async function check(email: string, options: VerifyOptions): Promise<CheckResult | Omit<CheckResult, 'score'>> {
   const started = Date.now();
   const deadline = started + options.deadlineMs;
   const syntax = checkSyntax(email);

@@ -1,6 +1,6 @@
 /**
  * @module work/service
- * The machines' NATS service (queue group): answers the edge's job-status,
+ * The machines' NATS service (queue group): answers the edge's job-status, jobs-list,
  * result-page and single-result queries from Postgres. Every request names its
  * tenant; another tenant's job is "not_found", exactly like a missing one.
  */
@@ -8,10 +8,10 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { Svcm, type Service, type ServiceMsg } from '@nats-io/services';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { CheckGetRequest, JobFinishRequest, JobResultsRequest, JobStatusRequest, type ServiceError } from '../../../shared/messages.ts';
+import { CheckGetRequest, JobFinishRequest, JobListRequest, JobResultsRequest, JobStatusRequest, type ServiceError } from '../../../shared/messages.ts';
 import { SERVICE } from '../../../shared/subjects.ts';
 import { fitResultsPage } from './page-fit.ts';
-import { finishJobNow, getCheckResult, getJobResults, getJobStatus, StoreError, type FinishedJob, type Store, type WaitingOptions } from '../store/index.ts';
+import { finishJobNow, getCheckResult, getJobResults, getJobStatus, listJobs, StoreError, type FinishedJob, type Store, type WaitingOptions } from '../store/index.ts';
 
 const errorBody = (code: string, message: string): ServiceError => ({ error: { code, message } });
 
@@ -97,6 +97,10 @@ export async function startService(nc: NatsConnection, store: Store, opts: Servi
       if (out.finished) opts.onJobFinished?.(out.finished);
       return getJobStatus(store, r.tenantId, r.jobId, opts.waiting);
     }, log, FINISH_TIMEOUT_MS),
+  });
+  svc.addEndpoint('job-list', {
+    subject: SERVICE.endpoints.jobList,
+    handler: endpoint(JobListRequest, (r) => listJobs(store, r, opts.waiting), log),
   });
   svc.addEndpoint('job-results', {
     subject: SERVICE.endpoints.jobResults,
