@@ -1,15 +1,15 @@
 /**
  * @module cli/check
  * `emailcheck check`: verify addresses from arguments or a list, print one result
- * per address in input order (summary lines, NDJSON or CSV).
+ * per address in input order (summary lines, NDJSON or CSV). Addresses of one domain
+ * share an SMTP session (verifyMany), unless GROUP_SESSIONS=0.
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, readEnv, verifierEnv } from '../shared/config.ts';
 import { resultCsvHeader, resultCsvRow } from '../shared/csv.ts';
 import type { CheckResult } from '../shared/result.ts';
-import { verify, verifyOptionsFrom } from '../machines/src/verify/index.ts';
+import { verifyMany, verifyOptionsFrom, type GroupItem } from '../machines/src/verify/index.ts';
 import { readAddressInput } from './input.ts';
-import { mapOrdered } from './ordered-map.ts';
 import { createProgress } from './progress.ts';
 import { UsageError } from './usage.ts';
 
@@ -109,25 +109,27 @@ export async function runCheck(argv: string[], io: CheckIo): Promise<number> {
   const progress = createProgress(emails.length, io.stderr);
   if (format === 'csv') io.stdout(resultCsvHeader());
   let failures = 0;
-  await mapOrdered(
-    emails,
+  // Grouped by domain (one SMTP session for many addresses, GROUP_SESSIONS=0 turns it off); printed in input order.
+  const done = new Map<number, GroupItem>();
+  let nextToPrint = 0;
+  await verifyMany(emails, options, {
     concurrency,
-    async (email) => {
-      try {
-        return await verify(email, options);
-      } catch (err) {
-        failures++;
-        io.stderr.write(`emailcheck: checking ${JSON.stringify(email)} failed: ${(err as Error).message}\n`);
-        return null;
-      } finally {
-        progress.tick();
+    onItem: (index, item) => {
+      progress.tick();
+      done.set(index, item);
+      for (let next = done.get(nextToPrint); next; next = done.get(nextToPrint)) {
+        done.delete(nextToPrint);
+        const email = emails[nextToPrint++]!;
+        if (!next.ok) {
+          failures++;
+          io.stderr.write(`emailcheck: checking ${JSON.stringify(email)} failed: ${(next.error as Error).message}\n`);
+          continue;
+        }
+        const result = next.result;
+        io.stdout(format === 'ndjson' ? `${JSON.stringify(result)}\n` : format === 'csv' ? resultCsvRow(result) : `${summaryLine(result)}\n`);
       }
     },
-    (result) => {
-      if (!result) return;
-      io.stdout(format === 'ndjson' ? `${JSON.stringify(result)}\n` : format === 'csv' ? resultCsvRow(result) : `${summaryLine(result)}\n`);
-    },
-  );
+  });
   progress.finish();
   return failures > 0 ? 1 : 0;
 }

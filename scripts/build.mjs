@@ -49,8 +49,13 @@ export async function build({ force = false } = {}) {
     format: 'esm',
     platform: 'node',
     target: 'node20.10',
-    // Dependencies stay in node_modules: PGlite finds its WASM and pino its workers next to themselves.
-    packages: 'external',
+    // Dependencies are bundled too (resolving and loading zod's or drizzle's hundred files is most of a
+    // start-up), except these: PGlite finds its WASM and pino its workers next to themselves, postgres.js
+    // is patched in node_modules by our postinstall, and the domain lists are JSON that Node parses
+    // faster than the same data as JavaScript (and shared/misc.ts loads them only when first needed).
+    external: ['@electric-sql/pglite', 'pino', 'postgres', 'disposable-email-domains', 'email-providers'],
+    // Bundled CommonJS (socks, prom-client, ...) calls require() for Node's built-in modules.
+    banner: { js: "import { createRequire as __emailcheckCreateRequire } from 'node:module'; const require = __emailcheckCreateRequire(import.meta.url);" },
     sourcemap: 'linked',
     chunkNames: 'chunks/[name]-[hash]',
     logLevel: 'warning',

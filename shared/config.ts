@@ -130,6 +130,8 @@ export const verifierEnv = {
     flag: '--allow-private-mx',
   }),
   CATCH_ALL_PROBE: env.bool(true, 'Probe a random address at the domain to detect catch-all servers (provider rules may still skip it).'),
+  CATCH_ALL_TTL: env.int(21_600, 'Seconds a domain\'s catch-all probe answer is reused by every later check of the domain (machines share it cluster-wide in JetStream KV); 0: probe every check.', { min: 0, max: 7 * 86_400 }),
+  GROUP_SESSIONS: env.bool(true, 'Check the addresses of one domain in one SMTP session (one EHLO and MAIL FROM, a RCPT each, caps per session from rules.json); 0: one session per address.'),
   EGRESS_IP: env.string(undefined, 'Public IP our SMTP connections leave from; recorded in results and keys the throttles.'),
 } satisfies EnvSpec;
 
@@ -173,6 +175,7 @@ export const machineEnv = {
   NATS_REPLICAS: env.int(1, 'Replicas of every JetStream stream and KV bucket the machines create: 1 for one server, 3 for a 3-node cluster. Existing ones are scaled to it at start (a cluster is needed above 1).', { min: 1, max: 5 }),
   DATABASE_URL: env.string(undefined, 'Postgres URL (postgres.js). Unset: embedded PGlite in PGLITE_DIR.'),
   PGLITE_DIR: env.string('.data/pglite', 'Data folder of the embedded PGlite database when DATABASE_URL is unset (`memory://` keeps nothing).'),
+  PGLITE_SHARED_BUFFERS_MB: env.int(16, 'shared_buffers of the embedded PGlite, in MB (Postgres\'s default is 128 MB); with its other memory settings sized for one process on a laptop.', { min: 1, max: 1024 }),
   MACHINE_ID: env.string(undefined, 'Name of this machine in heartbeats and logs.', { defaultDoc: 'host name + pid', pattern: /^[A-Za-z0-9_-]{1,64}$/ }),
   CONCURRENCY: env.int(5, 'Checks in flight on this machine at once.', { min: 1, max: 1000 }),
   HTTP_PORT: env.int(9464, 'Port of /healthz and /metrics (Prometheus); 0 turns it off.', { min: 0, max: 65535 }),

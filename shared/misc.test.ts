@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import { isDisposableDomain, isFreeProvider, isRoleAccount, miscChecks } from './misc.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { isDisposableDomain, isFreeProvider, isRoleAccount, loadMiscLists, miscChecks } from './misc.ts';
+
+beforeAll(() => loadMiscLists());
 
 describe('miscChecks', () => {
   it('a mailinator.com address is disposable', () => {

@@ -2,10 +2,6 @@
  * @module misc
  * Disposable-domain, role-account and free-provider (B2C) flags, from maintained packages rather than hand lists.
  */
-// JSON imports with attributes: the standard form, understood by Node, tsx, vitest, tsc and wrangler's esbuild.
-import disposableDomains from 'disposable-email-domains/index.json' with { type: 'json' };
-import disposableWildcards from 'disposable-email-domains/wildcard.json' with { type: 'json' };
-import freeProviders from 'email-providers/all.json' with { type: 'json' };
 // CommonJS: the default import is module.exports, an array of every role prefix (lowercase).
 import rolePrefixes from 'role-based-email-addresses';
 import type { MiscResult } from './result.ts';
@@ -18,14 +14,31 @@ interface Lists {
 }
 
 let lists: Lists | undefined;
+let loading: Promise<void> | undefined;
 
-/** Built on first use: the disposable list is ~120k names and most imports never check anything. */
+/**
+ * Loads the lists (once; later calls resolve at once). The disposable list is ~120k names, 2.4 MB of
+ * JSON: a process that never checks a well-formed address (`emailcheck help`, a bad-syntax check,
+ * a machine before its first message) never pays for it. JSON imports with attributes: the standard
+ * form, understood by Node, tsx, vitest, tsc and esbuild.
+ */
+export function loadMiscLists(): Promise<void> {
+  loading ??= Promise.all([
+    import('disposable-email-domains/index.json', { with: { type: 'json' } }),
+    import('disposable-email-domains/wildcard.json', { with: { type: 'json' } }),
+    import('email-providers/all.json', { with: { type: 'json' } }),
+  ]).then(([disposableDomains, disposableWildcards, freeProviders]) => {
+    lists = {
+      disposable: new Set([...disposableDomains.default, ...disposableWildcards.default].map((d) => d.toLowerCase())),
+      freeProviders: new Set(freeProviders.default.map((d) => d.toLowerCase())),
+      roles: new Set((rolePrefixes as unknown[]).filter((r): r is string => typeof r === 'string').map((r) => r.toLowerCase())),
+    };
+  });
+  return loading;
+}
+
 function getLists(): Lists {
-  lists ??= {
-    disposable: new Set([...disposableDomains, ...disposableWildcards].map((d) => d.toLowerCase())),
-    freeProviders: new Set(freeProviders.map((d) => d.toLowerCase())),
-    roles: new Set((rolePrefixes as unknown[]).filter((r): r is string => typeof r === 'string').map((r) => r.toLowerCase())),
-  };
+  if (!lists) throw new Error('the disposable/free-provider lists are not loaded: await loadMiscLists() first');
   return lists;
 }
 

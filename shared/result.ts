@@ -14,6 +14,9 @@ export type Reachability = z.infer<typeof Reachability>;
 export const REASON_VERDICT = {
   // safe
   deliverable: 'safe',
+  // The server named this mailbox as receiving mail faster than it allows (Gmail 4.2.1/5.2.1 "receiving mail at a rate",
+  // Exchange 5.2.122): only an existing mailbox can be over its receiving rate. Mail sent right now may be deferred.
+  deliverable_rate_limited: 'safe',
   // invalid: the address cannot receive mail
   invalid_syntax: 'invalid',
   no_such_domain: 'invalid', // NXDOMAIN
@@ -30,8 +33,9 @@ export const REASON_VERDICT = {
   accepts_all_provider: 'unknown', // provider accepts every RCPT, so acceptance proves nothing
   greylisted: 'unknown',
   temporary_failure: 'unknown', // other 4xx
-  blocked_by_policy: 'unknown', // 5.7.x or blocklist text: about our IP, never the mailbox
-  sender_rejected: 'unknown', // MAIL FROM refused
+  cannot_verify: 'unknown', // 252: the server will take mail for the address but does not say whether it exists (RFC 5321 3.5.3)
+  blocked_by_policy: 'unknown', // about our IP or HELO: blocklists, rDNS, reputation, rate limits on us, 5.7.x
+  sender_rejected: 'unknown', // about our reverse path (FROM_EMAIL's domain): sender verify, unknown sender domain, SPF/DMARC
   relay_denied: 'unknown', // the MX does not take mail for this domain
   smtp_unreachable: 'unknown', // no MX host accepted a connection
   mx_limit_reached: 'unknown', // SMTP_MAX_MX addresses tried, all failed, more left (MTAs give up there too and retry later)
@@ -126,6 +130,16 @@ export const SmtpSchema = z.object({
 });
 export type SmtpResult = z.infer<typeof SmtpSchema>;
 
+/** The SMTP session a result came from: shared by several addresses of a domain, and whether the catch-all answer was probed in it or known. */
+export const SessionDebugSchema = z.object({
+  shared: z.boolean(),
+  /** RCPT commands the session carried, the catch-all probe included. */
+  recipients: z.number().int().nonnegative(),
+  /** `probe`: probed in this session; `cache`: known for the domain (CATCH_ALL_TTL); null: not asked (provider rule, or off). */
+  catch_all: z.enum(['probe', 'cache']).nullable(),
+});
+export type SessionDebug = z.infer<typeof SessionDebugSchema>;
+
 export const DebugSchema = z.object({
   egress_ip: z.string().nullable(),
   mx_host: z.string().nullable(),
@@ -135,6 +149,7 @@ export const DebugSchema = z.object({
   /** The MX walk, in the order hosts were considered; absent when no SMTP was attempted. */
   mx_attempts: z.array(MxAttemptSchema).optional(),
   checked_at: z.string(),
+  session: SessionDebugSchema.optional(),
 });
 
 export const CheckResultSchema = z.object({

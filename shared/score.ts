@@ -13,6 +13,7 @@ import type { CheckResult, Reason } from './result.ts';
 export const REASON_BASE = {
   // safe: the mailbox accepted the address
   deliverable: 95,
+  deliverable_rate_limited: 90, // the server named the mailbox as receiving too fast: it exists, mail now may be deferred
   // invalid: mail will bounce
   invalid_syntax: 0,
   no_such_domain: 0,
@@ -28,6 +29,7 @@ export const REASON_BASE = {
   // unknown: nothing said about the mailbox, so the score says how often such addresses turn out fine
   accepts_all_provider: 65, // big providers that accept every RCPT: most such addresses exist
   greylisted: 50, // a live server asking us to come back later
+  cannot_verify: 45, // 252: the server takes mail for the address without saying whether it exists
   temporary_failure: 45,
   proxy_unreachable: 45, // our own path out failed: nothing learned about the address
   blocked_by_policy: 45, // about our IP, not the mailbox

@@ -199,8 +199,10 @@ describe('emailcheck check', () => {
       ['b\uFFFDb@example.test', 'invalid_syntax'],
       ['nobody@example.test', 'mailbox_not_found'],
     ]);
-    // Only the two valid addresses reached the MX.
-    expect(mta.connections - connectionsBefore).toBe(2);
+    // Only the two valid addresses reached the MX, in one session they shared (plus the catch-all probe).
+    expect(mta.connections - connectionsBefore).toBe(1);
+    expect(mta.sessions.at(-1)!.rcpts.filter((a) => a === 'alice@example.test' || a === 'nobody@example.test')).toHaveLength(2);
+    expect(mta.sessions.at(-1)!.rcpts).toHaveLength(3);
   });
 
   it('exits 0 when every address was checked, even if all are invalid', async () => {

@@ -80,7 +80,7 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
     log,
   });
 
-  const store = await openDatabase({ databaseUrl: m.DATABASE_URL, pgliteDir: m.PGLITE_DIR });
+  const store = await openDatabase({ databaseUrl: m.DATABASE_URL, pgliteDir: m.PGLITE_DIR, pgliteSharedBuffersMb: m.PGLITE_SHARED_BUFFERS_MB });
   const { nc } = await connectNats(m.NATS_URL, `emailcheck-machine-${id}`, { token: m.NATS_TOKEN, user: m.NATS_USER, pass: m.NATS_PASS });
   // JetStream never stops redelivering (max_deliver -1): the handler stores the final
   // outcome itself at MAX_DELIVER, so a crash during the last delivery loses nothing.

@@ -20,6 +20,10 @@ const SFM_550 = 'ActiveCampaign/smtp-field-manual src/data/codes/550.json';
 const MANTA = 'MantaMTA tests, SMTP log lines from its SNT1 servers';
 const GOOGLE = 'support.google.com/a/answer/3726730 (Gmail SMTP errors and codes)';
 const SMTP_CODES = 'smtp.codes';
+/** Real bounces collected by the Sisimai project; the reply is the Diagnostic-Code of the named message. */
+const SISIMAI = (file: string) => `sisimai/set-of-emails maildir/bsd/${file}`;
+/** Postfix's own regression output: the replies its smtpd sends. */
+const POSTFIX_REF = 'vdukhovni/postfix src/smtpd/smtpd_check.ref';
 
 export const REPLY_EXAMPLES: readonly ReplyExample[] = [
   // ---- accepted
@@ -248,16 +252,16 @@ export const REPLY_EXAMPLES: readonly ReplyExample[] = [
     text:
       '4.2.1 The user you are trying to contact is receiving mail too quickly. Please resend your message at a later time. ' +
       'If the user is able to receive mail at that time, your message will be delivered. For more information, review this article.',
-    expected: 'temporary',
-    source: `${GOOGLE} (a rate limit, not a disabled mailbox)`,
+    expected: 'rate_limited',
+    source: `${GOOGLE} (the named user receives too fast: it exists)`,
   },
   {
     code: 550,
     text:
       '5.2.1 The user you are trying to contact is receiving mail at a rate that prevents additional messages from being delivered. ' +
       'For more information, please visit https://support.google.com/mail/?p=ReceivingRatePerm - gsmtp',
-    expected: 'temporary',
-    source: `${SFM_550} (Gmail: 5.2.1 that is a rate limit)`,
+    expected: 'rate_limited',
+    source: `${SFM_550} (Gmail: 5.2.1 that is a rate limit on an existing user)`,
   },
   { code: 421, text: '4.7.0 Temporary System Problem. Try again later.', expected: 'temporary', source: GOOGLE },
   {
@@ -311,8 +315,8 @@ export const REPLY_EXAMPLES: readonly ReplyExample[] = [
     text:
       '5.7.1 Unauthenticated email from example.com is not accepted due to domain\'s DMARC policy. Please contact the administrator of example.com domain ' +
       'if this was a legitimate mail. Please visit https://support.google.com/mail/answer/2451690 to learn about the DMARC initiative. - gsmtp',
-    expected: 'policy',
-    source: `${SFM_550} (Gmail)`,
+    expected: 'sender',
+    source: `${SFM_550} (Gmail: DMARC of our MAIL FROM domain)`,
   },
   {
     code: 550,
@@ -333,7 +337,7 @@ export const REPLY_EXAMPLES: readonly ReplyExample[] = [
     text:
       '5.7.1 Service unavailable, MailFrom domain is listed in Spamhaus. To request removal from this list see https://www.spamhaus.org/query/lookup/ (S8002) ' +
       '[#.eop-nam02.prod.protection.outlook.com]',
-    expected: 'policy',
+    expected: 'sender',
     source: `${SFM_550} (Outlook)`,
   },
   {
@@ -407,7 +411,7 @@ export const REPLY_EXAMPLES: readonly ReplyExample[] = [
   {
     code: 550,
     text: '5.2.0 Message rejected due to DMARC. Please see http://postmaster.comcast.net/smtp-error-codes.php#DM000001',
-    expected: 'policy',
+    expected: 'sender',
     source: `${SFM_550} (Comcast)`,
   },
   {
@@ -466,13 +470,13 @@ export const REPLY_EXAMPLES: readonly ReplyExample[] = [
   {
     code: 553,
     text: '5.1.8 Domain of sender address sender@example.test does not exist',
-    expected: 'policy',
+    expected: 'sender',
     source: 'sendmail cf/m4/proto.m4 check_mail ruleset (our MAIL FROM, not the mailbox)',
   },
   {
     code: 550,
     text: '<example@example.com>: Reject due to SPF policy. The originating IP of the message is not permitted by the domain owner',
-    expected: 'policy',
+    expected: 'sender',
     source: `${SMTP_CODES}/unitedinternet (GMX, web.de)`,
   },
   {
@@ -547,4 +551,257 @@ export const REPLY_EXAMPLES: readonly ReplyExample[] = [
     source: 'Trend Micro HES KB 1053962 (per-recipient rule: neither our IP nor proof of no mailbox)',
   },
   { code: 554, text: 'Transaction failed', expected: 'unknown', source: 'RFC 5321 554 reply text' },
+
+  // ==== Round 3: classes still missed on real servers (issue 10) ====
+
+  // ---- the named recipient receives mail too fast: it exists (deliverable, reason deliverable_rate_limited)
+  {
+    code: 550,
+    text:
+      '5.2.1 The user you are trying to contact is receiving mail at a rate that\n' +
+      '5.2.1 prevents additional messages from being delivered. For more\n' +
+      '5.2.1 information, please visit\n' +
+      '5.2.1 https://support.google.com/mail/?p=ReceivingRatePerm p131si8414989oif.118 - gsmtp',
+    expected: 'rate_limited',
+    source: `${SISIMAI('lhost-postfix-59.eml')} (Gmail, multi-line 5.2.1)`,
+  },
+  {
+    code: 450,
+    text:
+      '4.2.1 The user you are trying to contact is receiving mail at a rate that\n' +
+      '4.2.1 prevents additional messages from being delivered. Please resend your\n' +
+      '4.2.1 message at a later time. If the user is able to receive mail at that\n' +
+      '4.2.1 time, your message will be delivered. For more information, please\n' +
+      '4.2.1 visit\n' +
+      '4.2.1  https://support.google.com/mail/?p=ReceivingRate i5-v6si6014457oii.19 - gsmtp',
+    expected: 'rate_limited',
+    source: 'Taura, "Emails forwarding to Gmail got significantly delayed" (eidos.ic.i.u-tokyo.ac.jp lab notes, Postfix log, in reply to RCPT TO)',
+  },
+  {
+    code: 554,
+    text:
+      '5.2.122 The recipient has exceeded their limit for the number of messages they can receive per hour. ' +
+      '[MWH0EPF000A6735.namprd04.prod.outlook.com 2026-04-15T07:56:32.710Z 08DE978C908158E9]',
+    expected: 'rate_limited',
+    source: 'tux.re forum t=48 (Outlook.com, in reply to RCPT TO)',
+  },
+
+  // ---- 252: the server will take the message but cannot say whether the mailbox exists
+  {
+    code: 252,
+    text: 'Cannot VRFY user, but will accept message and attempt delivery',
+    expected: 'cannot_verify',
+    source: 'RFC 5321 4.2.2 reply text; greenmail-mail-test/greenmail VrfyCommand.java',
+  },
+  { code: 252, text: '2.0.0 Will attempt delivery', expected: 'cannot_verify', source: 'kura/blackhole docs (VRFY)' },
+  { code: 252, text: 'Cannot VRFY user; try RCPT to attemt delivery.', expected: 'cannot_verify', source: 'voodoodyne/subetha VerifyCommand.java' },
+
+  // ---- about our reverse path (sender_rejected): the operator fixes FROM_EMAIL's domain
+  {
+    code: 450,
+    text: '4.1.8 <foo@bad.domain>: Sender address rejected: Domain not found',
+    expected: 'sender',
+    source: `${POSTFIX_REF} (reject_unknown_sender_domain)`,
+  },
+  {
+    code: 550,
+    text: '5.1.0 <baz@example.com>: Sender address rejected: User unknown in local recipient table',
+    expected: 'sender',
+    source: `${POSTFIX_REF} (reject_unlisted_sender: "User unknown" is about the sender)`,
+  },
+  {
+    code: 550,
+    text: '5.7.27 <user@nullmx.porcupine.org>: Sender address rejected: Domain nullmx.porcupine.org does not accept mail (nullMX)',
+    expected: 'sender',
+    source: POSTFIX_REF,
+  },
+  { code: 554, text: '5.7.1 <foo@www.porcupine.org>: Sender address rejected: Access denied', expected: 'sender', source: `${POSTFIX_REF} (check_sender_access)` },
+  { code: 501, text: '5.1.8 Sender address rejected', expected: 'sender', source: `${SISIMAI('rhost-gsuite-11.eml')} (Google Workspace)` },
+  {
+    code: 550,
+    text:
+      '5.1.0 <010001725d8ad4fc-9fe8fb1f-0292-430b-a634-1eba65166dbb-000000@amazonses.com> sender rejected. ' +
+      'Please see https://www.spectrum.net/support/internet/understanding-email-error-codes for more information. AUP#In-1310',
+    expected: 'sender',
+    source: `${SISIMAI('rhost-spectrum-01.eml')} (Spectrum: a 5.1.0 about the sender, not the mailbox)`,
+  },
+  {
+    code: 550,
+    text:
+      '5.1.0 <bounce@mailer.cnt1.example.com> sender rejected. Refer to Error Codes section at ' +
+      'https://www.cox.com/residential/support/email-error-codes.html for more information. AUP#CDRBL',
+    expected: 'sender',
+    source: `${SISIMAI('rhost-cox-01.eml')} (Cox)`,
+  },
+  {
+    code: 550,
+    text: 'Verification failed for <tyhyow@psrp.airpay.co.in>\nUnrouteable address\nSender verify failed',
+    expected: 'sender',
+    source: 'postalserver/postal issue #342 (Exim sender callout: "Unrouteable address" is about the sender)',
+  },
+  {
+    code: 550,
+    text: 'Verification failed for <minesh@sender.xxx>\nNo Such User Here\nSender verify failed',
+    expected: 'sender',
+    source: 'mailcow/mailcow-dockerized issue #2544 (Exim/cPanel: "No Such User Here" is the sender)',
+  },
+  { code: 550, text: 'Verification failed for <my@domain.com> Sender verify failed', expected: 'sender', source: 'haraka/Haraka issue #3346' },
+  {
+    code: 550,
+    text: '5.2.0 <tyhyow@psrp.airpay.co.in> From: Domain is invalid. Please provide a valid From: IB506 <http://x.co/srbounce>',
+    expected: 'sender',
+    source: 'postalserver/postal issue #342 (GoDaddy)',
+  },
+  {
+    code: 550,
+    text: "5.1.0 192.0.2.222 is not allowed to send from <example.net> per it's SPF Record. Please inspect your SPF settings, and try again. IB508  <http://x.co/srbounce>",
+    expected: 'sender',
+    source: `${SISIMAI('lhost-office365-03.eml')} (GoDaddy: SPF of our MAIL FROM domain, in a 5.1.0)`,
+  },
+  {
+    code: 550,
+    text:
+      '5.7.26 The MAIL FROM domain [mail4.example.com] has an SPF record with a\n' +
+      '5.7.26 hard fail policy (-all) but it fails to pass SPF checks with the ip:\n' +
+      '5.7.26 [192.0.2.24]. To best protect our users from spam and phishing,\n' +
+      '5.7.26 the message has been blocked. For instructions on setting up\n' +
+      '5.7.26 authentication, go to\n' +
+      '5.7.26 https://support.google.com/mail/answer/81126#authentication 2-222222630d46222222b002b2d2neko2cat2222222cat.22 - gsmtp',
+    expected: 'sender',
+    source: `${SISIMAI('rhost-google-03.eml')} (Gmail, multi-line; "blocked" and "spam" here are about our SPF)`,
+  },
+  {
+    code: 550,
+    text:
+      '5.7.509 Access denied, sending domain [EXAMPLE.JP] does not pass DMARC verification and has a DMARC policy of reject. ' +
+      '[7FQL1BDY0XZ5XGTW.JPNP222.PROD.OUTLOOK.COM 2024-04-29T23:34:45.000Z NG5X6YLY2QZK8T7B]',
+    expected: 'sender',
+    source: `${SISIMAI('rhost-microsoft-04.eml')} (Microsoft 365)`,
+  },
+  { code: 550, text: 'Bad SPF records for [example.org:192.0.2.2], see http://spf.pobox.com/', expected: 'sender', source: SISIMAI('lhost-exim-29.eml') },
+  { code: 550, text: 'DMARC check failed. http://service.mail.qq.com/cgi-bin/help?subtype=1&&no=1001508&&id=16.', expected: 'sender', source: `${SISIMAI('rhost-tencent-03.eml')} (QQ)` },
+  { code: 554, text: 'Mail from nekonyaan@example.net rejected for policy reasons.', expected: 'sender', source: SISIMAI('rfc3464-03.eml') },
+  { code: 550, text: "5.7.1 can't determine Purported Responsible Address", expected: 'sender', source: `${SISIMAI('lhost-courier-03.eml')} (Courier, Sender ID)` },
+  { code: 550, text: 'Unauthenticated senders not allowed', expected: 'sender', source: SISIMAI('lhost-postfix-65.eml') },
+
+  // ---- about our IP or HELO (blocked_by_policy): the operator fixes the IP, its rDNS, the HELO name or a listing
+  {
+    code: 550,
+    text: '5.1.1 <kijitora@example.com>  - 203.0.113.222 has sent to too many recipients this hour. IB607  <http://x.co/rlbounce>',
+    expected: 'policy',
+    source: `${SISIMAI('rhost-godaddy-03.eml')} (GoDaddy: a rate limit on our IP in a 5.1.1, never "no mailbox")`,
+  },
+  {
+    code: 451,
+    text:
+      '4.7.650 The mail server [192.0.2.25] has been temporarily rate limited due to IP reputation. ' +
+      'For e-mail delivery information, see https://postmaster.live.com (S3113)',
+    expected: 'policy',
+    source: `${SISIMAI('rhost-microsoft-05.eml')} (Outlook.com)`,
+  },
+  {
+    code: 550,
+    text: 'Ip frequency limited [V2VkIEFwciAgMyAxNjozNjo1OSBKU1QgMjAxOQo=/RkNGMjlFQTVEQ0E Blocked IP 192.0.2.22]. http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000725',
+    expected: 'policy',
+    source: `${SISIMAI('rhost-tencent-01.eml')} (QQ)`,
+  },
+  { code: 452, text: '4.3.2 Connection rate limit exceeded.', expected: 'policy', source: SISIMAI('lhost-postfix-09.eml') },
+  { code: 421, text: '4.7.0 mx.example.test Error: too many connections from 192.0.2.1', expected: 'policy', source: 'vdukhovni/postfix src/smtpd/smtpd.c (anvil connection count/rate limit)' },
+  { code: 450, text: '4.7.1 Error: too much mail from 192.0.2.1', expected: 'policy', source: 'vdukhovni/postfix src/smtpd/smtpd.c (smtpd_client_message_rate_limit)' },
+  { code: 452, text: 'Too many recipients received this hour', expected: 'policy', source: 'suped.com, "452 Too many recipients received this hour" (Proofpoint)' },
+  { code: 450, text: '4.7.1 <foo.>: Helo command rejected: Host not found', expected: 'policy', source: `${POSTFIX_REF} (reject_unknown_helo_hostname)` },
+  {
+    code: 550,
+    text:
+      '5.7.1 [192.0.2.22      18] Our system has detected that this message is\n' +
+      '5.7.1 likely suspicious due to the very low reputation of the sending IP\n' +
+      '5.7.1 address. To best protect our users from spam, the message has been\n' +
+      '5.7.1 blocked. Please visit\n' +
+      '5.7.1  https://support.google.com/mail/answer/188131 for more information. p22nn000202cat.22 - gsmtp',
+    expected: 'policy',
+    source: `${SISIMAI('lhost-postfix-58.eml')} (Gmail, multi-line)`,
+  },
+  {
+    code: 521,
+    text: '5.7.1 Service unavailable; client [203.0.113.225] blocked using dnsbl.sorbs.net\n5.7.1 Please see http://support.mailhostbox.com/email-administrators-guide-error-codes/ for explanation of the problem.',
+    expected: 'policy',
+    source: SISIMAI('lhost-amazonses-16.eml'),
+  },
+  { code: 550, text: '5.3.2 Service currently unavailable', expected: 'policy', source: 'vdukhovni/postfix src/postscreen/postscreen.c (postscreen_dnsbl_action = enforce)' },
+  { code: 521, text: '5.3.2 Service currently unavailable', expected: 'policy', source: 'vdukhovni/postfix src/postscreen/postscreen.c (drop)' },
+  { code: 450, text: '4.3.2 Service currently unavailable', expected: 'greylisted', source: 'vdukhovni/postfix src/postscreen/postscreen_state.c (RCPT while after-greeting tests are pending: come back later)' },
+
+  // ---- disabled, suspended, locked, inactive or frozen accounts, in whatever words (mailbox_disabled)
+  { code: 550, text: 'Mailbox is frozen. See http://mail.i.ua/err/3/', expected: 'disabled', source: `${SISIMAI('rhost-iua-01.eml')} (i.ua)` },
+  {
+    code: 550,
+    text: '5.5.0 Le compte du destinataire est bloque. The recipient account is blocked. LPN007_426',
+    expected: 'disabled',
+    source: `${SISIMAI('rhost-franceptt-05.eml')} (Orange: "blocked" about the recipient, not us)`,
+  },
+  {
+    code: 550,
+    text: '5.7.1 <kijitora@example.com>: Recipient address rejected: User kijitora@example.com temporary locked. Please try again later!',
+    expected: 'disabled',
+    source: `${SISIMAI('lhost-amazonses-19.eml')} (a 5.7.1 about the recipient)`,
+  },
+  { code: 525, text: '5.7.13 Disabled recipient address', expected: 'disabled', source: `${SISIMAI('lhost-sendmail-35.eml')} (a 5.7.13 about the recipient)` },
+  { code: 550, text: '5.1.1 <pseudo-local-part-of-icloud@icloud.com>: inactive email address', expected: 'disabled', source: `${SISIMAI('rhost-apple-04.eml')} (iCloud)` },
+  {
+    code: 550,
+    text: '5.2.1 The email account that you tried to reach is inactive. For more\n5.2.1 information, go to\n5.2.1  https://support.google.com/mail/?p=DisabledUser - gsmtp',
+    expected: 'disabled',
+    source: `${SISIMAI('rhost-google-07.eml')} (Gmail)`,
+  },
+  {
+    code: 552,
+    text:
+      "5.2.2 The recipient's inbox is out of storage space and inactive. Please\n" +
+      '5.2.2 direct the recipient to\n' +
+      '5.2.2 https://support.google.com/mail/?p=OverQuotaPerm c2-202229zmZBNM3agi23.222 - gsmtp',
+    expected: 'disabled',
+    source: `${SISIMAI('rhost-google-05.eml')} (Gmail OverQuotaPerm: full because abandoned)`,
+  },
+  { code: 552, text: '5.2.1 <xxxxx@anonaddy.me>: Recipient address rejected: User disabled', expected: 'disabled', source: 'anonaddy/anonaddy issue #796' },
+  {
+    code: 554,
+    text: 'delivery error: dd Sorry your message to kijitora@example.co.jp cannot be delivered. This account has been disabled or discontinued [#102]. - mta222.mail.neko.example.co.jp',
+    expected: 'disabled',
+    source: `${SISIMAI('lhost-postfix-52.eml')} (Yahoo-style)`,
+  },
+
+  // ---- a restriction the recipient sets on its senders: neither our IP nor a missing mailbox (unknown)
+  {
+    code: 550,
+    text:
+      '5.7.133 RESOLVER.RST.SenderNotAuthenticatedForGroup; authentication required; ' +
+      'Delivery restriction check failed because the sender was not authenticated when sending to this group',
+    expected: 'unknown',
+    source: 'markgossa.com, "Your message wasn\'t delivered because the recipient\'s e-mail provider rejected it" (Exchange Online group)',
+  },
+  {
+    code: 550,
+    text: '5.1.1 RCP-P2 http://postmaster.facebook.com/response_codes?ip=192.0.2.135#rcp Refused due to recipient preferences',
+    expected: 'unknown',
+    source: `${SISIMAI('rhost-facebook-03.eml')} (Facebook: a 5.1.1 that is a preference, not a missing mailbox)`,
+  },
+
+  // ---- a 5.7.x whose text is about the recipient is about the mailbox (mailbox_not_found)
+  { code: 550, text: '5.7.1 : Recipient address rejected: Recipient not found', expected: 'no_mailbox', source: 'tutao/tutanota issue #7713 (Tuta, seen through Gmail)' },
+  { code: 550, text: '5.7.1 550 User Unknown: sabineko@example.org', expected: 'no_mailbox', source: `${SISIMAI('lhost-messagingserver-03.eml')} (Oracle Messaging Server)` },
+  {
+    code: 550,
+    text: '5.7.1 <pseudo-local-part-kijitora-nyaan@sfr.fr>: Recipient address rejected: User unknown',
+    expected: 'no_mailbox',
+    source: `${SISIMAI('lhost-sendmail-48.eml')} (SFR)`,
+  },
+  { code: 550, text: '5.1.6 recipient no longer on server: kijitora@example.go.jp', expected: 'no_mailbox', source: SISIMAI('lhost-postfix-16.eml') },
+  { code: 550, text: '#5.1.0 Address rejected.', expected: 'no_mailbox', source: 'customeros/mailsherpa issue #19' },
+  { code: 550, text: 'REJECTED - Recipient Verification Failed - User Not Found', expected: 'no_mailbox', source: 'jeremymcs/baruwa issue #18 (Baruwa/Exim gateway)' },
+  {
+    code: 550,
+    text: '5.1.1 Adresse d au moins un destinataire invalide. Invalid recipient. OFR_416 [416]',
+    expected: 'no_mailbox',
+    source: `${SISIMAI('rhost-franceptt-01.eml')} (Orange)`,
+  },
 ];

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres.ts';
 import { openDatabase, type Store } from './db.ts';
@@ -68,6 +69,18 @@ describe('migrations', () => {
       const second = await openDatabase({ pgliteDir });
       expect(await getJobStatus(second, 'tenant-a', 'job-kept')).toMatchObject({ job_id: 'job-kept', total: 1 });
       await second.close();
+    });
+
+    it('runs with laptop-sized memory settings, on a new folder and on an existing one', async () => {
+      dir ??= await mkdtemp(join(tmpdir(), 'emailcheck-pglite-'));
+      const pgliteDir = join(dir, 'sized');
+      for (const sharedBuffersMb of [8, 24]) {
+        const store = await openDatabase({ pgliteDir, pgliteSharedBuffersMb: sharedBuffersMb });
+        const shown = await store.db.execute(sql`select current_setting('shared_buffers') as shared_buffers, current_setting('max_connections') as max_connections`);
+        // PGlite answers execute() with { rows }.
+        expect((shown as { rows: unknown[] }).rows[0]).toEqual({ shared_buffers: `${sharedBuffersMb}MB`, max_connections: '5' });
+        await store.close();
+      }
     });
   });
 });

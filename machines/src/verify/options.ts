@@ -6,6 +6,7 @@
 import { Resolver } from 'node:dns';
 import { hostname } from 'node:os';
 import { readEnv, verifierEnv, type VerifierEnv } from '../../../shared/config.ts';
+import { createMemoryCatchAllStore } from './catch-all.ts';
 import { createMxCache } from './mx-cache.ts';
 import type { VerifyOptions } from './types.ts';
 
@@ -30,6 +31,9 @@ export function verifyOptionsFrom(values: VerifierEnv): VerifyOptions {
     catchAllProbe: values.CATCH_ALL_PROBE,
     egressIp: values.EGRESS_IP,
     mxCache: values.MX_CACHE_TTL > 0 ? createMxCache({ ttlMs: values.MX_CACHE_TTL * 1000 }) : undefined,
+    // In-process; a machine replaces it with the cluster-wide KV store.
+    catchAll: values.CATCH_ALL_TTL > 0 ? createMemoryCatchAllStore({ ttlMs: values.CATCH_ALL_TTL * 1000 }) : undefined,
+    groupSessions: values.GROUP_SESSIONS,
   };
 }
 

@@ -5,6 +5,13 @@
  */
 import { z } from 'zod';
 import rulesJson from './rules.json' with { type: 'json' };
+import type { SessionCaps } from './types.ts';
+
+const Caps = z.object({
+  maxRecipients: z.number().int().min(2),
+  maxRejected: z.number().int().min(1),
+  pipelineChunk: z.number().int().min(1),
+});
 
 const ProviderRule = z.object({
   id: z.string().regex(/^[a-z0-9-]+$/),
@@ -13,10 +20,18 @@ const ProviderRule = z.object({
   mxSuffixes: z.array(z.string()),
   catchAllProbe: z.boolean(),
   acceptsAll: z.boolean(),
+  /** Grouped-session limits of this provider, over `sessionDefaults`. */
+  session: Caps.partial().optional(),
 });
 export type ProviderRule = z.infer<typeof ProviderRule>;
 
-export const PROVIDER_RULES: readonly ProviderRule[] = z.object({ providers: z.array(ProviderRule) }).parse(rulesJson).providers;
+const Rules = z.object({ sessionDefaults: Caps, providers: z.array(ProviderRule) }).parse(rulesJson);
+export const PROVIDER_RULES: readonly ProviderRule[] = Rules.providers;
+
+/** The caps of one grouped session to this provider (or to anyone else). */
+export function sessionCaps(provider: ProviderRule | null): SessionCaps {
+  return { ...Rules.sessionDefaults, ...provider?.session };
+}
 
 const byDomain = new Map<string, ProviderRule>();
 for (const rule of PROVIDER_RULES) for (const d of rule.domains) byDomain.set(d, rule);

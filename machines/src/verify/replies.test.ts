@@ -75,7 +75,7 @@ describe('classifyReply on real server replies', () => {
   it('has at least 40 examples and covers every class', () => {
     expect(REPLY_EXAMPLES.length).toBeGreaterThanOrEqual(40);
     const classes = new Set(REPLY_EXAMPLES.map((e) => e.expected));
-    for (const c of ['accepted', 'no_mailbox', 'disabled', 'full', 'greylisted', 'temporary', 'policy', 'relay_denied', 'unknown']) {
+    for (const c of ['accepted', 'cannot_verify', 'rate_limited', 'no_mailbox', 'disabled', 'full', 'greylisted', 'temporary', 'policy', 'sender', 'relay_denied', 'unknown']) {
       expect(classes, c).toContain(c);
     }
   });
@@ -107,7 +107,10 @@ describe('classifyReply order of evidence', () => {
     expect(classifyReply({ code: 452, text: '4.2.2 Computer says no' })).toBe('full');
     expect(classifyReply({ code: 550, text: '5.7.1 Computer says no' })).toBe('policy');
     expect(classifyReply({ code: 450, text: '4.7.1 Computer says no' })).toBe('policy');
-    expect(classifyReply({ code: 553, text: '5.1.8 Computer says no' })).toBe('policy');
+    expect(classifyReply({ code: 553, text: '5.1.8 Computer says no' })).toBe('sender');
+    expect(classifyReply({ code: 550, text: '5.7.23 Computer says no' })).toBe('sender');
+    expect(classifyReply({ code: 550, text: '5.7.25 Computer says no' })).toBe('policy');
+    expect(classifyReply({ code: 554, text: '5.2.122 Computer says no' })).toBe('rate_limited');
     expect(classifyReply({ code: 452, text: '4.4.5 Computer says no' })).toBe('temporary');
   });
 
@@ -170,10 +173,48 @@ describe('a policy rejection is never a mailbox verdict', () => {
     }
   });
 
-  it('keeps the enhanced rules from mapping any x.7.x to a mailbox class', () => {
-    for (const detail of ['0', '1', '25', '26', '606']) {
-      const rule = ENHANCED_RULES.find((r) => r.code.test(`5.7.${detail}`));
-      expect(rule?.class).toBe('policy');
+  it('keeps the enhanced rules from mapping any x.7.x to a mailbox class: about our IP, or about our sender domain (RFC 7372)', () => {
+    for (const detail of ['0', '1', '25', '28', '606']) {
+      expect(ENHANCED_RULES.find((r) => r.code.test(`5.7.${detail}`))?.class, `5.7.${detail}`).toBe('policy');
     }
+    for (const detail of ['20', '23', '24', '26', '27']) {
+      expect(ENHANCED_RULES.find((r) => r.code.test(`5.7.${detail}`))?.class, `5.7.${detail}`).toBe('sender');
+    }
+  });
+});
+
+describe('the classes in the other direction', () => {
+  const byClass = (c: string) => REPLY_EXAMPLES.filter((e) => e.expected === c);
+  const otherCodes = ['5.1.1', '5.2.1', '5.7.1', '5.5.0', null];
+
+  it.each(byClass('sender').map((e) => [e.code, e.text] as const))('about our reverse path, whatever code comes with it: %i %s', (code, text) => {
+    for (const enhanced of otherCodes) {
+      const cls = classifyReply({ code: code >= 500 ? code : 550, text, enhanced });
+      expect(['no_mailbox', 'disabled', 'full', 'accepted'], `${enhanced ?? 'no code'} -> ${cls}`).not.toContain(cls);
+    }
+  });
+
+  it.each(byClass('rate_limited').map((e) => [e.code, e.text] as const))('a recipient over its rate is never invalid: %i %s', (code, text) => {
+    for (const enhanced of otherCodes) expect(classifyReply({ code, text, enhanced })).toBe('rate_limited');
+  });
+
+  it.each(byClass('no_mailbox').concat(byClass('disabled')).map((e) => [e.code, e.text] as const))(
+    'a recipient-about text in a 4xx proves nothing yet: %i %s',
+    (code, text) => {
+      // The same words with a 4xx basic code (and the enhanced class digit to match) are a deferral, never a verdict.
+      const deferred = text.replace(/(^|\n)5\.(\d{1,3}\.\d{1,3})/g, '$14.$2');
+      expect(code).toBeGreaterThanOrEqual(500);
+      expect(['no_mailbox', 'disabled']).not.toContain(classifyReply({ code: 450, text: deferred }));
+    },
+  );
+
+  it('252 is never acceptance, whatever its text', () => {
+    expect(classifyReply({ code: 252, text: '2.1.5 OK' })).toBe('cannot_verify');
+    expect(classifyReply({ code: 251, text: 'User not local; will forward to <user@example.test>' })).toBe('accepted');
+  });
+
+  it('"your account" or a sender\'s account being suspended is about us, not the mailbox', () => {
+    expect(classifyReply({ code: 550, text: '5.7.1 Your account has been suspended for sending spam' })).toBe('policy');
+    expect(classifyReply({ code: 550, text: '5.7.1 Sender account is disabled' })).not.toBe('disabled');
   });
 });

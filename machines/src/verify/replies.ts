@@ -2,8 +2,9 @@
  * @module verify/replies
  * Pure: what one SMTP reply says about the mailbox. Evidence in order: the basic
  * code, well-known reply texts that beat or correct the enhanced code, the RFC 3463
- * enhanced status code, then weaker reply texts. A policy rejection (about our IP,
- * rDNS, reputation, sender domain) is never turned into "no such mailbox".
+ * enhanced status code, then weaker reply texts. A rejection about us (our IP, HELO,
+ * rDNS, reputation: 'policy') or about our reverse path (MAIL FROM's address or domain:
+ * 'sender') is never turned into "no such mailbox".
  */
 import type { ReplyClass } from './types.ts';
 
@@ -47,12 +48,17 @@ export const ENHANCED_RULES: readonly EnhancedRule[] = [
   // 5.1.10 Exchange RecipientNotFound. Only 5.x.x: Postfix answers "450 4.1.1 ... unverified address:
   // Address verification in progress" while it does not know yet, so a 4.1.1 proves nothing.
   { code: /^5\.1\.(?:0|1|3|6|10)$/, class: 'no_mailbox' },
-  // 5.1.7 / 5.1.8: bad sender address or sender domain, i.e. our MAIL FROM, not the mailbox.
-  { code: /^5\.1\.[78]$/, class: 'policy' },
+  // x.1.7 / x.1.8: bad sender address or sender domain, i.e. our MAIL FROM, not the mailbox.
+  { code: /^[45]\.1\.[78]$/, class: 'sender' },
   // 5.2.1 mailbox disabled. Not 4.2.1: Gmail's "450 4.2.1 ... receiving mail too quickly" is a rate limit.
   { code: /^5\.2\.1$/, class: 'disabled' },
   // x.2.2 mailbox full (Gmail sends both 452 4.2.2 and 552 5.2.2). Not 5.2.3: message too big.
   { code: /^[45]\.2\.2$/, class: 'full' },
+  // Exchange Online 5.2.121 / 5.2.122: this recipient received more than its hourly limit; it exists.
+  { code: /^[45]\.2\.12[12]$/, class: 'rate_limited' },
+  // RFC 7372: x.7.20-22 DKIM, x.7.23/24 SPF, x.7.26 several authentication checks, x.7.27 sender domain has
+  // a null MX: all about our MAIL FROM domain. (x.7.25, reverse DNS, is about our IP: below.)
+  { code: /^[45]\.7\.(?:2[0-4]|2[67])$/, class: 'sender' },
   // x.7.x security or policy status: our IP, rDNS, reputation, authentication.
   { code: /^[45]\.7\.\d{1,3}$/, class: 'policy' },
 ];
@@ -63,23 +69,111 @@ export const ENHANCED_RULES: readonly EnhancedRule[] = [
  * replies are test cases in test/data/reply-examples.ts.
  */
 export const REPLY_PATTERNS: readonly ReplyPattern[] = [
-  // ---- Rate limits on the recipient: the mailbox exists; retry later. Before the enhanced code,
-  // because Gmail sends one of them as 5.2.1, which would otherwise read as "disabled".
+  // ---- The named recipient receives mail faster than it may: only an existing mailbox has a receiving rate.
+  // Before the enhanced code, because Gmail sends one of them as 5.2.1, which would otherwise read as "disabled".
   {
     // 550 5.2.1 The user you are trying to contact is receiving mail at a rate that prevents additional messages from being delivered.
     // 450 4.2.1 The user you are trying to contact is receiving mail too quickly. Please resend your message at a later time.
+    // 554 5.2.122 The recipient has exceeded their limit for the number of messages they can receive per hour.   (Outlook.com)
     id: 'recipient-rate-limited',
-    class: 'temporary',
+    class: 'rate_limited',
     stage: 'override',
-    match: /receiving mail (?:too quickly|at a rate)/,
+    match: /receiving mail (?:too quickly|at a rate)|recipient has exceeded (?:their|its) limit for the number of messages/,
   },
 
-  // ---- Policy texts that name our host, IP or sender domain. First, so nothing below can turn them
-  // into a mailbox verdict, and so they beat greylisting ("no reverse DNS ... you are greylisted").
+  // ---- A restriction the recipient (or its group) puts on who may write to it: it is not about our IP, and the
+  // address is not missing, whatever the code (Facebook sends 5.1.1, Exchange 5.7.133).
   {
+    // 550 5.7.133 RESOLVER.RST.SenderNotAuthenticatedForGroup; authentication required; Delivery restriction check failed ...
+    // 550 5.1.1 RCP-P2 http://postmaster.facebook.com/response_codes?ip=192.0.2.135#rcp Refused due to recipient preferences
+    id: 'recipient-restriction',
+    class: 'unknown',
+    stage: 'override',
+    match: /resolver\.rst\.|delivery restriction check failed|refused due to recipient preferences/,
+  },
+
+  // ---- Rate limits on us (our IP's connections, messages or recipients): about us, whatever code comes with
+  // them (GoDaddy sends one as 550 5.1.1, which would otherwise read as "no such mailbox").
+  {
+    // 550 5.1.1 <user@example.test> - 203.0.113.222 has sent to too many recipients this hour. IB607
+    // 451 4.7.650 The mail server [192.0.2.25] has been temporarily rate limited due to IP reputation.
+    // 550 Ip frequency limited [...] / 452 4.3.2 Connection rate limit exceeded.
+    // 421 4.7.0 mx.example.test Error: too many connections from 192.0.2.1   (Postfix anvil)
+    // 450 4.7.1 Error: too much mail from 192.0.2.1   (Postfix anvil)
+    // 452 Too many recipients received this hour   (Proofpoint)
+    id: 'client-rate-limit',
+    class: 'policy',
+    stage: 'override',
+    match:
+      /has sent (?:to )?too many|too many (?:connections|recipients|messages|mails?) from\b|too much mail from\b|too many recipients received|\brate limit(?:ed| exceeded)|frequency limited/,
+  },
+
+  // ---- Policy texts about our IP, host name or HELO. First, so that nothing below can turn them into a
+  // mailbox verdict, and so they beat greylisting ("no reverse DNS ... you are greylisted").
+  {
+    // 554 5.7.1 <mta.voipdir.net[]>: Client host rejected: Access denied
+    // 450 4.7.1 Client host rejected: cannot find your hostname, [...]
     // 554 5.7.1 Service unavailable; Client host [37.x.y.z] blocked using zen.spamhaus.org; ...
+    id: 'client-host',
+    class: 'policy',
+    stage: 'override',
+    match: /\bclient host\b/,
+  },
+  {
+    // 550 5.7.25 The IP address sending this message does not have a PTR record setup, ...
+    // You dont seem to have a reverse dns entry. Come back later. You are greylisted for 20 minutes. ...
+    // 554 resimta-po-02v.sys.comcast.net comcast 192.0.2.1 Comcast requires that all mail servers must have a PTR record ...
+    // 5.7.1 Relaying denied. IP name possibly forged [45.154.35.252]
+    // 550 5.7.1 Connections not accepted from servers without a valid sender domain. ... Fix reverse DNS for 104.245.209.199
+    id: 'reverse-dns',
+    class: 'policy',
+    stage: 'override',
+    match: /reverse dns|reverse hostname|cannot find your hostname|\bptr record|\brdns\b|ip name possibly forged/,
+  },
+  {
+    // 504 5.5.2 <localhost>: Helo command rejected: need fully-qualified hostname   (our HELO name)
+    // 450 4.7.1 <foo.>: Helo command rejected: Host not found   (Postfix reject_unknown_helo_hostname)
+    id: 'helo-rejected',
+    class: 'policy',
+    stage: 'override',
+    match: /\bhelo command rejected|\bhelo domain\b|\b(?:helo|ehlo) (?:host ?name|name)\b/,
+  },
+
+  // ---- About our reverse path (FROM_EMAIL's address or domain), not our IP and not the mailbox: the operator
+  // fixes the sender domain (its MX, SPF, DMARC), not the IP. Before the blocklist texts, so "Sender address
+  // [...] blocked using dbl.spamhaus.org" names the sender domain; before the mailbox texts, because sender
+  // verification replies quote the reason the *sender* failed ("No Such User Here", "Unrouteable address").
+  {
+    // 450 4.1.8 <foo@bad.domain>: Sender address rejected: Domain not found   (Postfix reject_unknown_sender_domain)
+    // 550 5.1.0 <baz@example.com>: Sender address rejected: User unknown in local recipient table   (Postfix)
+    // 553 5.1.8 Domain of sender address sender@example.test does not exist   (sendmail)
+    // 550-Verification failed for <x@example.test>\n550-Unrouteable address\n550 Sender verify failed   (Exim)
+    // 550 5.1.0 <bounce@example.test> sender rejected. ... AUP#CDRBL   (Cox)
+    // 550 5.7.1 Service unavailable, MailFrom domain is listed in Spamhaus.   (Outlook)
+    // 550 5.7.509 Access denied, sending domain [EXAMPLE.JP] does not pass DMARC verification ...   (Microsoft 365)
+    // 554 Mail from nekonyaan@example.net rejected for policy reasons.
+    // 550 5.2.0 <x@example.test> From: Domain is invalid. Please provide a valid From: IB506   (GoDaddy)
+    // 550 5.7.1 can't determine Purported Responsible Address   (Courier, Sender ID)
+    id: 'sender-address',
+    class: 'sender',
+    stage: 'override',
+    match:
+      /\bsender address\b|\bsender domain\b|\bmail ?from domain\b|\bsending domain\b|\bdomain of sender\b|sender verify|\bverification failed for <|\bsender (?:was )?rejected\b|\bmail from <?[^\s<>@]+@[^\s<>]+>? rejected|\bfrom: domain is invalid|purported responsible address|unauthenticated senders?\b/,
+  },
+  {
+    // 550 <example@example.com>: Reject due to SPF policy. The originating IP of the message is not permitted by the domain owner
+    // 550 5.2.0 Message rejected due to DMARC. Please see http://postmaster.comcast.net/smtp-error-codes.php#DM000001
+    // 550 Bad SPF records for [example.org:192.0.2.2], see http://spf.pobox.com/
+    // 550 DMARC check failed.   (QQ)
+    id: 'sender-authentication',
+    class: 'sender',
+    stage: 'override',
+    match: /\bdmarc\b|\bspf\b|\bdkim\b|unauthenticated email|sender policy framework/,
+  },
+
+  // ---- Other policy texts that name our IP's standing: blocklists, reputation, bans.
+  {
     // 554 Service unavailable; Client host [...] blocked using Barracuda Reputation; ...
-    // 454 4.7.1 Temp Spam Reject; Client host [...] deferred using hostkarma.junkemailfilter.com=127.0.0.2; ...
     // 550 5.7.0 Mail from 18.234.87.196 refused by Proofpoint Reputation Services. ...
     // 554 ... 5.135.185.166 found on one or more DNSBLs, see http://postmaster.comcast.net/...
     // smtp-fw-9107.amazon.com; SBRS score too low: http://www.senderbase.org/
@@ -96,24 +190,6 @@ export const REPLY_PATTERNS: readonly ReplyPattern[] = [
     class: 'policy',
     stage: 'override',
     match: /\b(?:black|block)[ -]?list/,
-  },
-  {
-    // 554 5.7.1 <mta.voipdir.net[]>: Client host rejected: Access denied
-    // 450 4.7.1 Client host rejected: cannot find your hostname, [...]
-    id: 'client-host',
-    class: 'policy',
-    stage: 'override',
-    match: /\bclient host\b/,
-  },
-  {
-    // 550 5.7.25 The IP address sending this message does not have a PTR record setup, ...
-    // You dont seem to have a reverse dns entry. Come back later. You are greylisted for 20 minutes. ...
-    // 554 resimta-po-02v.sys.comcast.net comcast 192.0.2.1 Comcast requires that all mail servers must have a PTR record ...
-    // 5.7.1 Relaying denied. IP name possibly forged [45.154.35.252]
-    id: 'reverse-dns',
-    class: 'policy',
-    stage: 'override',
-    match: /reverse dns|reverse hostname|cannot find your hostname|\bptr record|\brdns\b|ip name possibly forged/,
   },
   {
     // csi.mimecast.org Poor Reputation Sender. - https://community.mimecast.com/docs/DOC-1369#550 ...
@@ -150,28 +226,25 @@ export const REPLY_PATTERNS: readonly ReplyPattern[] = [
     stage: 'override',
     match: /intrusion prevention/,
   },
+
+  // ---- postscreen (Postfix): "450 4.3.2 Service currently unavailable" to RCPT while a client has not yet passed
+  // its after-greeting tests; it is let through when it comes back, as with greylisting. As 550/521 5.3.2 it is
+  // the DNSBL or blocklist verdict on our IP (postscreen.c, postscreen_state.c).
   {
-    // 553 5.1.8 Domain of sender address <from> does not exist   (sendmail: our MAIL FROM, not the mailbox)
-    // 550 5.7.1 Connections not accepted from servers without a valid sender domain. ...
-    id: 'sender-address',
-    class: 'policy',
+    // 450 4.3.2 Service currently unavailable
+    id: 'postscreen-deferred',
+    class: 'greylisted',
     stage: 'override',
-    match: /\bsender address\b|\bsender domain\b|\bmailfrom domain\b|sender verify/,
+    codeClass: 4,
+    match: /^service currently unavailable$/,
   },
   {
-    // 504 5.5.2 <localhost>: Helo command rejected: need fully-qualified hostname   (our HELO name)
-    id: 'helo-rejected',
+    // 550 5.3.2 Service currently unavailable / 521 5.3.2 Service currently unavailable
+    id: 'postscreen-rejected',
     class: 'policy',
     stage: 'override',
-    match: /\bhelo command rejected|\bhelo domain\b/,
-  },
-  {
-    // 550 <example@example.com>: Reject due to SPF policy. The originating IP of the message is not permitted by the domain owner
-    // 550 5.2.0 Message rejected due to DMARC. Please see http://postmaster.comcast.net/smtp-error-codes.php#DM000001
-    id: 'sender-authentication',
-    class: 'policy',
-    stage: 'override',
-    match: /\bdmarc\b|\bspf\b|\bdkim\b|unauthenticated email/,
+    codeClass: 5,
+    match: /^service currently unavailable$/,
   },
 
   // ---- Microsoft 365 Directory-Based Edge Blocking: the recipient is not in the tenant's directory.
@@ -231,6 +304,34 @@ export const REPLY_PATTERNS: readonly ReplyPattern[] = [
     match: /gr[ae]y-?list|postgrey/,
   },
 
+  // ---- The recipient's account is disabled, suspended, locked, inactive or frozen, in whatever words: these
+  // beat the enhanced code (5.7.13, 5.5.0, 5.1.1 all seen) and the generic policy words below ("The recipient
+  // account is blocked"). Never "your account" or a sender's: that would be about us.
+  {
+    // 550 5.2.1 The email account that you tried to reach is disabled. ...   (Gmail)
+    // 550 5.2.1 The email account that you tried to reach is inactive.   (Gmail)
+    // 550 Message was not accepted -- invalid mailbox. Local mailbox example@mail.ru is unavailable: account is disabled
+    // 554 delivery error: dd Sorry your message to ... cannot be delivered. This account has been disabled or discontinued
+    // 550 5.5.0 Le compte du destinataire est bloque. The recipient account is blocked.   (Orange)
+    // 550 5.7.1 <user@example.test>: Recipient address rejected: User user@example.test temporary locked.
+    // 525 5.7.13 Disabled recipient address / 550 5.1.1 <user@icloud.com>: inactive email address
+    // 550 Mailbox is frozen.   (i.ua) / 552 5.2.1 <user@anonaddy.me>: Recipient address rejected: User disabled
+    // 550 : Recipient address rejected: Account Closed   (Lycos)
+    id: 'account-disabled',
+    class: 'disabled',
+    stage: 'override',
+    codeClass: 5,
+    match: new RegExp(
+      [
+        // "<subject> ... is/has been [temporarily] disabled", never "your account" or "sender account"
+        "(?<!your |sender'?s? |sending )\\b(?:account|mailbox|user|inbox|recipient|addressee|e-?mail address)\\b(?:[^.;:!]|\\.(?=\\S)){0,60}?\\b(?:(?:is|has been|was|are) )?(?:(?:temporar(?:y|ily)|permanently|currently|now) )?(?:disabled|deactivated|suspended|inactive|locked|frozen|terminated|discontinued)\\b",
+        '\\b(?:disabled|deactivated|suspended|inactive|locked|frozen) (?:recipient|account|mailbox|user|e-?mail address|address)\\b',
+        "\\brecipient(?:'s)? account is blocked\\b",
+        'account closed',
+      ].join('|'),
+    ),
+  },
+
   // ---- Generic policy words: still about us, but less specific than the ones above.
   {
     // 451 4.7.1 Access denied by DCC
@@ -259,21 +360,9 @@ export const REPLY_PATTERNS: readonly ReplyPattern[] = [
     match: /temporary system problem|resources? temporarily unavailable|insufficient system storage/,
   },
 
-  // ---- Texts that clearly say the account is disabled or the mailbox does not exist: these beat the
-  // enhanced code (Yandex sends "550 5.7.1 No such user!", AT&T "550 5.2.1 ... Addressee unknown").
-  {
-    // 550 5.2.1 The email account that you tried to reach is disabled. ...
-    // 550 Message was not accepted -- invalid mailbox. Local mailbox example@mail.ru is unavailable: account is disabled
-    // 554 delivery error: dd Sorry your message to ... cannot be delivered. This account has been disabled or discontinued
-    // 550 5.2.1 ... User is inactive   (GMX)
-    // 550 : Recipient address rejected: Account Closed   (Lycos)
-    id: 'account-disabled',
-    class: 'disabled',
-    stage: 'override',
-    codeClass: 5,
-    match:
-      /\b(?:account|mailbox|user)\b[^.;:]{0,40}\b(?:is|has been) (?:disabled|inactive)\b|disabled or discontinued|account closed/,
-  },
+  // ---- Texts that clearly say the mailbox does not exist: these beat the enhanced code, 5.7.x included
+  // (Yandex sends "550 5.7.1 No such user!", AT&T "550 5.2.1 ... Addressee unknown"): a 5.7.x about the
+  // recipient is about the mailbox, not about us.
   {
     // 550 5.1.1 The email account that you tried to reach does not exist. ...   (Gmail)
     // 550 5.1.1 <user@example.test>: Recipient address rejected: User unknown in local recipient table   (Postfix)
@@ -299,6 +388,7 @@ export const REPLY_PATTERNS: readonly ReplyPattern[] = [
         "doesn't have an? (?:\\S+ )?account",
         'mailbox not found',
         'recipient not found',
+        'user not found',
         'address could not be found',
         'no user record',
         '(?:unknown|invalid) recipient',
@@ -397,6 +487,8 @@ export function explainReply(reply: ReplyLike): ReplyExplanation {
   const { code } = reply;
   const enhanced =
     (reply.enhanced ? parseEnhancedCode(reply.enhanced, code) : null) ?? parseEnhancedCode(reply.text, code);
+  // 252 "Cannot VRFY user, but will accept message and attempt delivery" (RFC 5321 3.5.3): not proof of a mailbox.
+  if (code === 252) return { class: 'cannot_verify', evidence: 'basic_code', enhanced };
   if (code >= 200 && code < 300) return { class: 'accepted', evidence: 'basic_code', enhanced };
   // 1xx/3xx are not answers to RCPT; anything outside 2xx-5xx is not SMTP.
   if (code < 400 || code >= 600) return { class: 'unknown', evidence: 'basic_code', enhanced };

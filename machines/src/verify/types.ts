@@ -30,8 +30,12 @@ export interface VerifyOptions {
    * check; resolving `{ skip: reason }` ends it without SMTP, as `reason` (e.g. our IP is
    * known to be blocked by this provider).
    */
-  beforeSmtp?: (session: { mxHost: string; provider: string | null }) => Promise<void | { skip: Reason }>;
+  beforeSmtp?: (session: { mxHost: string; provider: string | null; recipients: number }) => Promise<void | { skip: Reason }>;
   signal?: AbortSignal;
+  /** What is known of each domain's catch-all status (see catch-all.ts); absent: probe every time. */
+  catchAll?: import('./catch-all.ts').CatchAllStore;
+  /** verifyMany: one session for many addresses of a domain (false: one session per address, as Reacher). */
+  groupSessions?: boolean;
 }
 
 /** One MX host, with the addresses our resolver found for it (already filtered by the private-range rule). */
@@ -88,6 +92,14 @@ export interface SmtpSessionRequest {
   fromEmail: string;
   /** The address under test (ASCII domain). */
   rcpt: string;
+  /**
+   * A grouped session: further addresses of the same domain after `rcpt`. When set (even
+   * empty), the probe goes first, RCPTs go in chunks under `caps`, and a session-level reply
+   * (421, 452 4.5.3, a drop) ends the session without answering the recipients it cut off.
+   */
+  rcpts?: string[];
+  /** Limits of a grouped session (see SessionCaps); ignored for a single address. */
+  caps?: SessionCaps;
   /** A random address at the same domain, or null to skip the catch-all probe. */
   probeRcpt: string | null;
   stepTimeoutMs: number;
@@ -117,16 +129,43 @@ export interface SmtpSessionOutcome {
   /** Set when the conversation did not reach a RCPT answer. A reply-level rejection (e.g. 554 banner) is in `replies`, not here. */
   failure?: SmtpFailure;
   failureDetail?: string;
+  /** Grouped sessions: each recipient's own RCPT reply (a session-level reply is nobody's answer). */
+  answers?: Map<string, SmtpReply>;
+  /** Grouped sessions: why the session ended before every recipient had its own answer. */
+  cut?: SessionCut;
 }
+
+/** Per-session limits that keep a grouped session under what stock MTAs enforce. */
+export interface SessionCaps {
+  /** RCPT commands in one session, the probe included (Postfix smtpd_recipient_limit 1000, Gmail 100). */
+  maxRecipients: number;
+  /** 4xx/5xx RCPT replies in one session, the probe included (Postfix sleeps past 10 errors, drops at 20). */
+  maxRejected: number;
+  /** RCPTs in one pipelined write. */
+  pipelineChunk: number;
+}
+
+export type SessionCut =
+  /** 421: the server is closing the session (`421 4.7.0 Error: too many errors`). */
+  | { kind: 'closing'; reply: SmtpReply }
+  /** 452 4.5.3 (or RFC 821's 552): past the server's recipient limit. */
+  | { kind: 'too_many_recipients'; reply: SmtpReply }
+  /** The connection dropped or stalled past MAIL FROM. */
+  | { kind: 'dropped'; failure: SmtpFailure; detail: string }
+  /** Our own rejected-recipient cap: the rest go in a fresh session. */
+  | { kind: 'rejected_cap' };
 
 /** What a single SMTP reply means for the address. */
 export type ReplyClass =
   | 'accepted'
+  | 'cannot_verify' // 252: will accept, cannot verify; not proof of a mailbox
+  | 'rate_limited' // the named mailbox receives mail too fast right now: it exists
   | 'no_mailbox'
   | 'disabled'
   | 'full'
   | 'greylisted'
   | 'temporary'
-  | 'policy' // about us (IP, rDNS, reputation, rate): never "invalid"
+  | 'policy' // about us (IP, HELO, rDNS, reputation, rate): never "invalid"
+  | 'sender' // about our reverse path (MAIL FROM address or its domain: sender verify, SPF, DMARC): never "invalid"
   | 'relay_denied'
   | 'unknown';

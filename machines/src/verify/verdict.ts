@@ -40,12 +40,15 @@ export function mxVerdict(mx: MxLookup): Verdict | null {
 }
 
 const CLASS_REASON: Record<Exclude<ReplyClass, 'accepted'>, Reason> = {
+  cannot_verify: 'cannot_verify',
+  rate_limited: 'deliverable_rate_limited',
   no_mailbox: 'mailbox_not_found',
   disabled: 'mailbox_disabled',
   full: 'mailbox_full',
   greylisted: 'greylisted',
   temporary: 'temporary_failure',
   policy: 'blocked_by_policy',
+  sender: 'sender_rejected',
   relay_denied: 'relay_denied',
   unknown: 'smtp_rejected',
 };
@@ -57,6 +60,7 @@ function noRcptReason(outcome: SmtpSessionOutcome): Reason {
   if (lastRejection) {
     const cls = classifyReply(lastRejection);
     if (cls === 'policy') return 'blocked_by_policy';
+    if (cls === 'sender') return 'sender_rejected';
     if (cls === 'greylisted') return 'greylisted';
   }
   // Every address up to the limit failed or turned us away before MAIL FROM, more were left: MTAs stop there too.
@@ -82,16 +86,20 @@ export interface SmtpVerdict extends Verdict {
   smtp: SmtpResult;
 }
 
-/** Verdict from the SMTP conversation, before the misc flags (disposable, role) are applied. */
-export function smtpVerdict(outcome: SmtpSessionOutcome, provider: ProviderRule | null): SmtpVerdict {
+/**
+ * Verdict from the SMTP conversation, before the misc flags (disposable, role) are applied.
+ * `catchAll`: the domain's status when already known (cache, or the group's probe); else the outcome's probe says.
+ */
+export function smtpVerdict(outcome: SmtpSessionOutcome, provider: ProviderRule | null, catchAll?: boolean): SmtpVerdict {
   const smtp: SmtpResult = { ...NO_SMTP, can_connect_smtp: outcome.connected };
   if (!outcome.rcpt) return { ...verdictOf(noRcptReason(outcome)), smtp };
 
   const rcptClass = classifyReply(outcome.rcpt);
-  smtp.is_deliverable = rcptClass === 'accepted';
+  // A mailbox over its receiving rate exists: deliverable, with the condition in the reason.
+  smtp.is_deliverable = rcptClass === 'accepted' || rcptClass === 'rate_limited';
   smtp.has_full_inbox = rcptClass === 'full';
   smtp.is_disabled = rcptClass === 'disabled';
-  smtp.is_catch_all = outcome.probe !== undefined && classifyReply(outcome.probe) === 'accepted';
+  smtp.is_catch_all = catchAll ?? (outcome.probe !== undefined && classifyReply(outcome.probe) === 'accepted');
 
   if (rcptClass !== 'accepted') return { ...verdictOf(CLASS_REASON[rcptClass]), smtp };
   if (smtp.is_catch_all) return { ...verdictOf('catch_all'), smtp };
@@ -101,7 +109,7 @@ export function smtpVerdict(outcome: SmtpSessionOutcome, provider: ProviderRule 
 
 /** A deliverable address is still risky when it is disposable or a role account. */
 export function applyMisc(verdict: Verdict, misc: MiscResult): Verdict {
-  if (verdict.reason !== 'deliverable') return verdict;
+  if (verdict.reason !== 'deliverable' && verdict.reason !== 'deliverable_rate_limited') return verdict;
   if (misc.is_disposable) return verdictOf('disposable');
   if (misc.is_role_account) return verdictOf('role_account');
   return verdict;

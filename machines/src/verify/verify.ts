@@ -4,17 +4,18 @@
  * NATS, Postgres or HTTP; the CLI, the machines and the tests all call this.
  */
 import { randomBytes } from 'node:crypto';
-import type { CheckResult, MxAttempt, Reason, SmtpReply } from '../../../shared/result.ts';
-import { checkSyntax } from '../../../shared/syntax.ts';
+import type { CheckResult, MiscResult, MxAttempt, Reason, SessionDebug, SmtpReply } from '../../../shared/result.ts';
+import { checkSyntax, type SyntaxCheck } from '../../../shared/syntax.ts';
 import { failsSyntax, invalidSyntaxResult, syntaxSection } from '../../../shared/syntax-result.ts';
-import { miscChecks } from '../../../shared/misc.ts';
+import { loadMiscLists, miscChecks } from '../../../shared/misc.ts';
 import { withScore } from '../../../shared/score.ts';
 import { isPublicAddress } from './address-ranges.ts';
+import { probeKnowledge, type CatchAllKnowledge } from './catch-all.ts';
 import { lookupMx } from './mx.ts';
-import { resolveProvider } from './providers.ts';
+import { resolveProvider, type ProviderRule } from './providers.ts';
 import { runSmtpSession } from './smtp/index.ts';
-import type { MxHost, MxLookup, UnresolvedMx, VerifyOptions } from './types.ts';
-import { NO_SMTP, applyMisc, mxVerdict, smtpVerdict, verdictOf } from './verdict.ts';
+import type { MxHost, MxLookup, SmtpSessionOutcome, UnresolvedMx, VerifyOptions } from './types.ts';
+import { NO_SMTP, applyMisc, mxVerdict, smtpVerdict, verdictOf, type Verdict } from './verdict.ts';
 
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -42,85 +43,145 @@ export function randomLocalPart(): string {
 }
 
 export async function verify(email: string, options: VerifyOptions): Promise<CheckResult> {
-  return withScore(await check(email, options));
-}
-
-async function check(email: string, options: VerifyOptions): Promise<CheckResult | Omit<CheckResult, 'score'>> {
   const started = Date.now();
   const deadline = started + options.deadlineMs;
   const syntax = checkSyntax(email);
-  const base = {
-    input: email,
-    syntax: syntaxSection(syntax),
-  };
-  const debug = (mxHost: string | null, provider: string | null, replies: SmtpReply[], attempts?: MxAttempt[]) => ({
+  if (failsSyntax(syntax) || !syntax.asciiDomain) {
+    return withScore(invalidSyntaxResult(email, syntax, { egress_ip: options.egressIp ?? null, checked_at: new Date(started).toISOString(), duration_ms: Date.now() - started }));
+  }
+  const domain = syntax.asciiDomain;
+  await loadMiscLists();
+  const signal = combineSignals(options.signal, AbortSignal.timeout(options.deadlineMs));
+  const mx: MxLookup = syntax.addressLiteral ? literalMx(syntax.addressLiteral, options.allowPrivateMx) : await cachedLookupMx(domain, options, signal);
+  const target = domainTarget(domain, mx);
+  const address: AddressCheck = { input: email, syntax, started, misc: miscChecks(syntax.username, domain) };
+  if (target.mx.kind !== 'ok') return resultBeforeSmtp(address, target, target.early ?? verdictOf('dns_failure'), options);
+
+  // An address literal is a host, not a domain: nothing to remember about it.
+  const probeAllowed = options.catchAllProbe && target.provider?.catchAllProbe !== false;
+  const known = probeAllowed && !syntax.addressLiteral ? await knownCatchAll(domain, options) : null;
+  const probe = probeAllowed && !known ? `${randomLocalPart()}@${domain}` : null;
+  const gate = smtpGate(target, options);
+  const outcome = await runSmtpSession({
+    ...sessionBase(target.mx.hosts, options, deadline, signal),
+    rcpt: rcptOf(syntax.username, domain),
+    probeRcpt: probe,
+    beforeConnect: gate.hook(probe ? 2 : 1),
+  }).catch(gate.skipped);
+  if (!outcome) return resultBeforeSmtp(address, target, verdictOf(gate.skipReason() ?? 'smtp_unreachable'), options);
+  const learned = outcome.probe && !syntax.addressLiteral ? probeKnowledge(outcome.probe) : null;
+  if (learned) await options.catchAll?.set(domain, learned);
+  return resultFromSmtp(address, target, outcome, options, { catchAll: known?.catchAll, catchAllSource: known ? 'cache' : probe ? 'probe' : null, recipients: probe ? 2 : 1 });
+}
+
+/** One address on its way through the stages. */
+export interface AddressCheck {
+  input: string;
+  syntax: SyntaxCheck;
+  started: number;
+  misc: MiscResult;
+}
+
+/** Where a domain's mail goes, as every address of it shares it. */
+export interface DomainTarget {
+  domain: string;
+  mx: MxLookup;
+  mxBlock: { accepts_mail: boolean; records: string[] };
+  provider: ProviderRule | null;
+  /** A verdict DNS already gave (null MX, NXDOMAIN, ...), or null. */
+  early: Verdict | null;
+}
+
+export function domainTarget(domain: string, mx: MxLookup): DomainTarget {
+  const records = 'records' in mx ? mx.records : [];
+  return { domain, mx, mxBlock: { accepts_mail: mx.kind === 'ok', records }, provider: resolveProvider(domain, records), early: mxVerdict(mx) };
+}
+
+export const rcptOf = (username: string, domain: string): string => `${username}@${domain}`;
+
+function debugOf(a: AddressCheck, options: VerifyOptions, mxHost: string | null, provider: string | null, replies: SmtpReply[], attempts?: MxAttempt[], session?: SessionDebug) {
+  return {
     egress_ip: options.egressIp ?? null,
     mx_host: mxHost,
     provider,
-    duration_ms: Date.now() - started,
+    duration_ms: Date.now() - a.started,
     smtp_replies: replies,
     ...(attempts ? { mx_attempts: attempts } : {}),
-    checked_at: new Date(started).toISOString(),
+    checked_at: new Date(a.started).toISOString(),
+    ...(session ? { session } : {}),
+  };
+}
+
+export function resultBeforeSmtp(a: AddressCheck, t: DomainTarget, verdict: Verdict, options: VerifyOptions): CheckResult {
+  return withScore({ input: a.input, syntax: syntaxSection(a.syntax), ...verdict, mx: t.mxBlock, misc: a.misc, smtp: NO_SMTP, debug: debugOf(a, options, null, t.provider?.id ?? null, []) });
+}
+
+export interface SessionFacts {
+  /** What the domain's catch-all status is known to be (cache or an earlier probe of the group); undefined: read this outcome's probe. */
+  catchAll: boolean | undefined;
+  catchAllSource: SessionDebug['catch_all'];
+  /** RCPT commands the session carried. */
+  recipients: number;
+  shared?: boolean;
+}
+
+export function resultFromSmtp(a: AddressCheck, t: DomainTarget, outcome: SmtpSessionOutcome, options: VerifyOptions, facts: SessionFacts): CheckResult {
+  const fromSmtp = smtpVerdict(outcome, t.provider, facts.catchAll);
+  const session: SessionDebug = { shared: facts.shared ?? false, recipients: facts.recipients, catch_all: facts.catchAllSource };
+  const hosts = t.mx.kind === 'ok' ? t.mx.hosts : [];
+  const unresolved = t.mx.kind === 'ok' ? t.mx.unresolved : undefined;
+  return withScore({
+    input: a.input,
+    syntax: syntaxSection(a.syntax),
+    ...applyMisc(fromSmtp, a.misc),
+    mx: t.mxBlock,
+    misc: a.misc,
+    smtp: fromSmtp.smtp,
+    debug: debugOf(a, options, outcome.mxHost, t.provider?.id ?? null, outcome.replies, mxAttempts(hosts, unresolved, outcome.attempts), session),
   });
+}
 
-  if (failsSyntax(syntax) || !syntax.asciiDomain) {
-    return invalidSyntaxResult(email, syntax, { egress_ip: options.egressIp ?? null, checked_at: new Date(started).toISOString(), duration_ms: Date.now() - started });
-  }
-  const domain = syntax.asciiDomain;
-  const misc = miscChecks(syntax.username, domain);
-
-  const signal = combineSignals(options.signal, AbortSignal.timeout(options.deadlineMs));
-  const mx: MxLookup = syntax.addressLiteral ? literalMx(syntax.addressLiteral, options.allowPrivateMx) : await cachedLookupMx(domain, options, signal);
-  const records = 'records' in mx ? mx.records : [];
-  const mxBlock = { accepts_mail: mx.kind === 'ok', records };
-  const provider = resolveProvider(domain, records);
-
-  const early = mxVerdict(mx);
-  if (early || mx.kind !== 'ok') {
-    return { ...base, ...(early ?? verdictOf('dns_failure')), mx: mxBlock, misc, smtp: NO_SMTP, debug: debug(null, provider?.id ?? null, []) };
-  }
-
-  const probe = options.catchAllProbe && provider?.catchAllProbe !== false ? `${randomLocalPart()}@${domain}` : null;
-  let skipped: Reason | null = null;
-  const beforeSmtp = options.beforeSmtp;
-  const outcome = await runSmtpSession({
-    hosts: mx.hosts,
+/** The request fields every session of a check shares. */
+export function sessionBase(hosts: MxHost[], options: VerifyOptions, deadline: number, signal: AbortSignal) {
+  return {
+    hosts,
     maxAddresses: options.maxMxAddresses,
     port: options.smtpPort,
     helloName: options.helloName,
     fromEmail: options.fromEmail,
-    rcpt: `${syntax.username}@${domain}`,
-    probeRcpt: probe,
     stepTimeoutMs: options.smtpTimeoutMs,
     deadline,
     proxyUrl: options.proxyUrl,
     signal,
-    beforeConnect: beforeSmtp
-      ? async (host) => {
-          const gate = await beforeSmtp({ mxHost: host.exchange, provider: provider?.id ?? null });
-          if (gate) {
-            skipped = gate.skip;
-            throw new SmtpSkipped();
-          }
-        }
-      : undefined,
-  }).catch((err: unknown) => {
-    if (err instanceof SmtpSkipped) return null;
-    throw err;
-  });
-  if (!outcome) {
-    return { ...base, ...verdictOf(skipped ?? 'smtp_unreachable'), mx: mxBlock, misc, smtp: NO_SMTP, debug: debug(null, provider?.id ?? null, []) };
-  }
-  const fromSmtp = smtpVerdict(outcome, provider);
-  const verdict = applyMisc(fromSmtp, misc);
-  return {
-    ...base,
-    ...verdict,
-    mx: mxBlock,
-    misc,
-    smtp: fromSmtp.smtp,
-    debug: debug(outcome.mxHost, provider?.id ?? null, outcome.replies, mxAttempts(mx.hosts, mx.unresolved, outcome.attempts)),
   };
+}
+
+/** The beforeSmtp hook as the SMTP client calls it, and what became of a skip. */
+export function smtpGate(t: DomainTarget, options: VerifyOptions) {
+  let skipped: Reason | null = null;
+  const beforeSmtp = options.beforeSmtp;
+  return {
+    hook: (recipients: number) =>
+      beforeSmtp
+        ? async (host: MxHost) => {
+            const gate = await beforeSmtp({ mxHost: host.exchange, provider: t.provider?.id ?? null, recipients });
+            if (gate) {
+              skipped = gate.skip;
+              throw new SmtpSkipped();
+            }
+          }
+        : undefined,
+    skipped: (err: unknown): null => {
+      if (err instanceof SmtpSkipped) return null;
+      throw err;
+    },
+    skipReason: (): Reason | null => skipped,
+  };
+}
+
+/** The store's answer, or null: a store that fails must never stop a check, only cost a probe. */
+export async function knownCatchAll(domain: string, options: VerifyOptions): Promise<CatchAllKnowledge | null> {
+  return options.catchAll ? options.catchAll.get(domain).catch(() => null) : null;
 }
 
 const NO_ADDRESS_DETAIL: Record<UnresolvedMx['why'], string> = {
@@ -158,7 +219,7 @@ function mxAttempts(hosts: MxHost[], unresolved: UnresolvedMx[] = [], tried: MxA
 /** The beforeSmtp hook said not to talk to this host: the session stops before connecting. */
 class SmtpSkipped extends Error {}
 
-async function cachedLookupMx(domain: string, options: VerifyOptions, signal: AbortSignal): Promise<MxLookup> {
+export async function cachedLookupMx(domain: string, options: VerifyOptions, signal: AbortSignal): Promise<MxLookup> {
   const hit = options.mxCache?.get(domain);
   if (hit) return hit;
   const mx = await lookupMx(domain, {
@@ -177,12 +238,12 @@ async function cachedLookupMx(domain: string, options: VerifyOptions, signal: Ab
 }
 
 /** user@[192.0.2.1]: the literal is the mail host (RFC 5321 4.1.3); no DNS, same private-range rule. */
-function literalMx(ip: string, allowPrivate: boolean): MxLookup {
+export function literalMx(ip: string, allowPrivate: boolean): MxLookup {
   const records = [ip];
   if (!allowPrivate && !isPublicAddress(ip)) return { kind: 'private_mx_refused', records };
   return { kind: 'ok', hosts: [{ exchange: ip, preference: 0, addresses: [ip] }], records, implicit: true };
 }
 
-function combineSignals(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {
+export function combineSignals(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {
   return a ? AbortSignal.any([a, b]) : b;
 }

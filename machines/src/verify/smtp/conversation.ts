@@ -1,0 +1,239 @@
+/**
+ * @module verify/smtp/conversation
+ * One SMTP connection to one MX address: banner → EHLO (HELO fallback) → MAIL FROM →
+ * RCPTs → QUIT, pipelined when the server advertises PIPELINING. A single check sends the
+ * address then the catch-all probe; a grouped session sends the probe first, then its
+ * recipients in chunks under its caps, and stops at a session-level reply. Which host and
+ * address to try is session.ts's business.
+ */
+import type { SmtpReply, SmtpStage } from '../../../../shared/result.ts';
+import type { MxHost, SessionCaps, SmtpFailure, SmtpSessionOutcome, SmtpSessionRequest } from '../types.ts';
+import { ChannelError, SmtpChannel } from './channel.ts';
+import type { AddressAttempt } from './mx-walk.ts';
+import type { ParsedReply } from './reply-reader.ts';
+import { openSmtpSocket, TransportError, type SocksProxy } from './transport.ts';
+
+/** The 221 to QUIT is a courtesy: never wait longer than this for it. */
+const QUIT_WAIT_MS = 1000;
+
+
+export interface Context {
+  req: SmtpSessionRequest;
+  outcome: SmtpSessionOutcome;
+  proxy: SocksProxy | undefined;
+  setChannel: (ch: SmtpChannel | null) => void;
+}
+
+const is2xx = (r: ParsedReply): boolean => r.code >= 200 && r.code < 300;
+
+/** Keyword of each EHLO extension line ("SIZE 35882577" → "SIZE"); the first line is the greeting. */
+function extensionsOf(ehlo: ParsedReply): Set<string> {
+  return new Set(ehlo.lines.slice(1).map((l) => l.trim().split(/\s+/, 1)[0]!.toUpperCase()));
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** A single check's session has no caps of its own. */
+const UNCAPPED: SessionCaps = { maxRecipients: Number.POSITIVE_INFINITY, maxRejected: Number.POSITIVE_INFINITY, pipelineChunk: Number.POSITIVE_INFINITY };
+
+/**
+ * A reply to RCPT that speaks for the session, not for the recipient: 421 (closing, e.g.
+ * Postfix's `421 4.7.0 Error: too many errors`), and "too many recipients", which RFC 5321
+ * 4.5.3.1.10 says is 452 and tells clients to read RFC 821's 552 the same way.
+ */
+export function sessionLevelReply(r: { code: number; enhanced: string | null; text: string }): 'closing' | 'too_many_recipients' | null {
+  if (r.code === 421) return 'closing';
+  if ((r.code === 452 || r.code === 552) && (r.enhanced === '4.5.3' || r.enhanced === '5.5.3' || /too many recipients/i.test(r.text))) return 'too_many_recipients';
+  return null;
+}
+
+/** What we were doing, for one-line failure details. */
+const DOING: Record<SmtpStage, string> = {
+  connect: 'connecting',
+  banner: 'waiting for the banner',
+  ehlo: 'waiting for the EHLO reply',
+  helo: 'waiting for the HELO reply',
+  mail: 'waiting for the MAIL FROM reply',
+  rcpt: 'waiting for the RCPT TO reply',
+  probe: 'waiting for the catch-all probe RCPT TO reply',
+  rset: 'waiting for the RSET reply',
+  quit: 'waiting for the QUIT reply',
+};
+
+/** One RCPT to send: a recipient, or the catch-all probe. */
+interface Slot {
+  address: string;
+  probe: boolean;
+}
+
+export async function tryAddress(ctx: Context, host: MxHost, address: string): Promise<AddressAttempt> {
+  const { req, outcome } = ctx;
+  const grouped = req.rcpts !== undefined;
+  const caps = grouped ? (req.caps ?? UNCAPPED) : UNCAPPED;
+  const where = `${host.exchange} [${address}]:${req.port}`;
+  /** Time for the next step: the step timeout, cut short by the check's deadline. */
+  const stepMs = (): number => Math.min(req.stepTimeoutMs, req.deadline - Date.now());
+
+  let socket;
+  try {
+    const ms = stepMs();
+    if (ms <= 0) return { kind: 'failed', failure: 'timeout', detail: `${where}: check deadline reached before connecting` };
+    socket = await openSmtpSocket({ address, port: req.port, timeoutMs: ms, proxy: ctx.proxy, signal: req.signal });
+  } catch (err) {
+    if (!(err instanceof TransportError)) throw err;
+    // Proxy errors name the proxy, not the MX: its message already says where.
+    return { kind: 'failed', failure: err.failure, detail: err.failure === 'proxy' ? err.message : `${where}: ${err.message.replace(/^\S+:\d+: /, '')}` };
+  }
+
+  const ch = new SmtpChannel(socket);
+  ctx.setChannel(ch);
+  let stage: SmtpStage = 'banner';
+  let final = false; // set once MAIL FROM is on the wire
+  const read = async (): Promise<ParsedReply> => {
+    const ms = stepMs();
+    if (ms <= 0) throw new ChannelError('timeout', 'check deadline reached');
+    return ch.read(ms);
+  };
+  const record = (s: SmtpStage, r: ParsedReply): SmtpReply => {
+    const reply: SmtpReply = { stage: s, host: host.exchange, code: r.code, enhanced: r.enhanced, text: r.text };
+    outcome.replies.push(reply);
+    return reply;
+  };
+  const quit = async (awaitReply: boolean): Promise<void> => {
+    try {
+      ch.write(['QUIT']);
+      if (!awaitReply) return;
+      const ms = Math.min(QUIT_WAIT_MS, stepMs());
+      if (ms > 0) record('quit', await ch.read(ms));
+    } catch (err) {
+      if (!(err instanceof ChannelError)) throw err;
+    }
+  };
+  const rejected = async (r: ParsedReply, s: SmtpStage): Promise<AddressAttempt> => {
+    await quit(true);
+    return { kind: 'rejected', detail: `${where}: ${s} rejected: ${r.code} ${r.text.split('\n', 1)[0]}` };
+  };
+
+  try {
+    const banner = await read();
+    record('banner', banner);
+    if (!is2xx(banner)) return await rejected(banner, 'banner');
+
+    stage = 'ehlo';
+    ch.write([`EHLO ${req.helloName}`]);
+    const ehlo = await read();
+    record('ehlo', ehlo);
+    let extensions = new Set<string>();
+    if (is2xx(ehlo)) extensions = extensionsOf(ehlo);
+    else if (ehlo.code >= 500) {
+      // 500/502/504/550 to EHLO: an old or minimal server; RFC 5321 4.1.4 says fall back to HELO.
+      stage = 'helo';
+      ch.write([`HELO ${req.helloName}`]);
+      const helo = await read();
+      record('helo', helo);
+      if (!is2xx(helo)) return await rejected(helo, 'helo');
+    } else return await rejected(ehlo, 'ehlo');
+    outcome.connected = true;
+
+    const recipients = [req.rcpt, ...(req.rcpts ?? [])];
+    const probe: Slot[] = req.probeRcpt === null ? [] : [{ address: req.probeRcpt, probe: true }];
+    const mine: Slot[] = recipients.map((a) => ({ address: a, probe: false }));
+    // Grouped: the probe first, so a session cut short still leaves the domain's answer.
+    const slots = grouped ? [...probe, ...mine] : [...mine.slice(0, 1), ...probe];
+
+    const utf8 = NON_ASCII.test(req.fromEmail + recipients.join('') + (req.probeRcpt ?? '')) && extensions.has('SMTPUTF8');
+    const mailCmd = `MAIL FROM:<${req.fromEmail}>${utf8 ? ' SMTPUTF8' : ''}`;
+    const pipelining = extensions.has('PIPELINING');
+    final = true;
+    if (grouped) outcome.answers ??= new Map();
+
+    let sent = 0;
+    let rejectedCount = 0;
+    /** The next RCPTs to put on the wire: never more than the rejected budget left, so a cap is never overshot. */
+    const nextChunk = (): Slot[] => {
+      const room = Math.min(
+        pipelining ? caps.pipelineChunk : 1,
+        caps.maxRecipients - sent,
+        caps.maxRejected - rejectedCount,
+        slots.length - sent,
+      );
+      return room > 0 ? slots.slice(sent, sent + room) : [];
+    };
+
+    stage = 'mail';
+    let chunk = pipelining ? nextChunk() : [];
+    // RFC 2920: MAIL FROM and the first RCPTs in one write; the replies come back in order.
+    ch.write([mailCmd, ...chunk.map((s) => `RCPT TO:<${s.address}>`)]);
+    const mail = await read();
+    outcome.mail = record('mail', mail);
+    if (!is2xx(mail)) {
+      // The RCPT replies that follow would be "need MAIL command": meaningless, so not read.
+      await quit(!pipelining);
+      return { kind: 'final' };
+    }
+    // The first pipelined chunk went out with MAIL FROM; every other chunk is written here.
+    let onWire = pipelining;
+    if (!pipelining) chunk = nextChunk();
+
+    while (chunk.length > 0) {
+      if (!onWire) ch.write(chunk.map((s) => `RCPT TO:<${s.address}>`));
+      onWire = false;
+      sent += chunk.length;
+      for (const slot of chunk) {
+        stage = slot.probe ? 'probe' : 'rcpt';
+        const reply = record(stage, await read());
+        const cut = grouped ? sessionLevelReply(reply) : null;
+        if (cut) {
+          outcome.cut = { kind: cut, reply };
+          // 421: the server is gone. 452 4.5.3: the replies still in flight say the same.
+          await quit(false);
+          return { kind: 'final' };
+        }
+        if (reply.code >= 400) rejectedCount++;
+        if (slot.probe) outcome.probe = reply;
+        else {
+          outcome.answers?.set(slot.address, reply);
+          if (slot.address === req.rcpt) outcome.rcpt = reply;
+        }
+      }
+      // A 5xx for the real address makes the catch-all question moot.
+      if (!grouped && !pipelining && outcome.rcpt && outcome.rcpt.code >= 500) break;
+      chunk = pipelining && grouped ? nextChunk() : pipelining ? [] : nextChunk();
+    }
+    if (grouped && sent < slots.length) outcome.cut = { kind: 'rejected_cap' };
+    stage = 'quit';
+    await quit(true);
+    return { kind: 'final' };
+  } catch (err) {
+    if (!(err instanceof ChannelError)) throw err;
+    const failure = channelFailure(err, stage);
+    const deadlineHit = err.failure === 'timeout' && Date.now() >= req.deadline;
+    const detail = `${where}: ${DOING[stage]}: ${deadlineHit ? 'check deadline reached' : err.message}`;
+    if (!final) return { kind: 'failed', failure, detail };
+    if (grouped && (outcome.answers?.size || outcome.probe)) outcome.cut = { kind: 'dropped', failure, detail };
+    // Past MAIL FROM: this host's answers are final; a failure counts only if no RCPT answer came.
+    else if (!outcome.rcpt) {
+      outcome.failure = failure;
+      outcome.failureDetail = detail;
+    }
+    return { kind: 'final' };
+  } finally {
+    ch.destroy();
+    ctx.setChannel(null);
+  }
+}
+
+function channelFailure(err: ChannelError, stage: SmtpStage): SmtpFailure {
+  switch (err.failure) {
+    case 'timeout':
+      return 'timeout';
+    case 'aborted':
+      return 'aborted';
+    case 'protocol':
+      return 'protocol';
+    case 'reset':
+    case 'closed':
+      // Dropped before saying hello: the host is not talking to us. Later: an unexpected close.
+      return stage === 'banner' ? 'refused' : 'protocol';
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * @module verify/verify-group
+ * Many addresses, as few SMTP sessions as stock MTAs allow: the addresses of one domain
+ * share one lookup, at most one catch-all probe (none when the domain's status is known)
+ * and one session (EHLO and MAIL FROM once, a RCPT per address), split into more sessions
+ * only at the caps of rules.json or when the server ends one (421, 452 4.5.3, a drop).
+ * Each address gets the result the one-address `verify()` would give it.
+ */
+import type { CheckResult, SmtpReply } from '../../../shared/result.ts';
+import { checkSyntax } from '../../../shared/syntax.ts';
+import { failsSyntax } from '../../../shared/syntax-result.ts';
+import { loadMiscLists, miscChecks } from '../../../shared/misc.ts';
+import { probeKnowledge } from './catch-all.ts';
+import { sessionCaps } from './providers.ts';
+import { runSmtpSession } from './smtp/index.ts';
+import type { SmtpSessionOutcome, VerifyOptions } from './types.ts';
+import { classifyReply } from './replies.ts';
+import { verdictOf } from './verdict.ts';
+import {
+  cachedLookupMx,
+  combineSignals,
+  domainTarget,
+  knownCatchAll,
+  randomLocalPart,
+  rcptOf,
+  resultBeforeSmtp,
+  resultFromSmtp,
+  sessionBase,
+  smtpGate,
+  verify,
+  type AddressCheck,
+  type DomainTarget,
+} from './verify.ts';
+
+/** One address's outcome: its result, or why there is none (a throttle hold, the caller's abort). */
+export type GroupItem = { ok: true; result: CheckResult } | { ok: false; error: unknown };
+
+/** The domain an address is grouped by (ASCII, lowercase), or null when it goes alone (bad syntax, address literal). */
+export function groupKeyOf(email: string): string | null {
+  const s = checkSyntax(email);
+  if (failsSyntax(s) || !s.asciiDomain || s.addressLiteral) return null;
+  return s.asciiDomain.toLowerCase();
+}
+
+const settle = (p: Promise<CheckResult>): Promise<GroupItem> => p.then((result) => ({ ok: true as const, result }), (error: unknown) => ({ ok: false as const, error }));
+
+/**
+ * Verifies `emails` with one grouped session per domain (more when caps or the server
+ * say so). Results come back in input order. An error thrown by `beforeSmtp` (a throttle
+ * hold) is the outcome of every address that had no answer yet; answered ones keep theirs.
+ */
+export async function verifyGroup(emails: readonly string[], options: VerifyOptions): Promise<GroupItem[]> {
+  const out: GroupItem[] = new Array(emails.length);
+  await loadMiscLists();
+  const domains = new Map<string, { index: number; address: AddressCheck }[]>();
+  const alone: Promise<void>[] = [];
+  emails.forEach((email, index) => {
+    const syntax = checkSyntax(email);
+    if (failsSyntax(syntax) || !syntax.asciiDomain || syntax.addressLiteral) {
+      alone.push(settle(verify(email, options)).then((item) => void (out[index] = item)));
+      return;
+    }
+    const domain = syntax.asciiDomain.toLowerCase();
+    const address: AddressCheck = { input: email, syntax, started: Date.now(), misc: miscChecks(syntax.username, syntax.asciiDomain) };
+    let list = domains.get(domain);
+    if (!list) domains.set(domain, (list = []));
+    list.push({ index, address });
+  });
+  await Promise.all(alone);
+  for (const [domain, items] of domains) {
+    try {
+      await verifyDomain(domain, items, options, out);
+    } catch (error) {
+      for (const { index } of items) out[index] ??= { ok: false, error };
+    }
+  }
+  return out;
+}
+
+async function verifyDomain(domain: string, items: { index: number; address: AddressCheck }[], options: VerifyOptions, out: GroupItem[]): Promise<void> {
+  const signal = combineSignals(options.signal, AbortSignal.timeout(options.deadlineMs));
+  const target = domainTarget(domain, await cachedLookupMx(domain, options, signal));
+  if (target.mx.kind !== 'ok') {
+    for (const { index, address } of items) out[index] = { ok: true, result: resultBeforeSmtp(address, target, target.early ?? verdictOf('dns_failure'), options) };
+    return;
+  }
+  const hosts = target.mx.hosts;
+
+  // The same mailbox twice in a list is asked once.
+  const byRcpt = new Map<string, { index: number; address: AddressCheck }[]>();
+  for (const item of items) {
+    const rcpt = rcptOf(item.address.syntax.username, domain);
+    const list = byRcpt.get(rcpt);
+    if (list) list.push(item);
+    else byRcpt.set(rcpt, [item]);
+  }
+  const give = (rcpt: string, make: (a: AddressCheck) => CheckResult): void => {
+    for (const { index, address } of byRcpt.get(rcpt)!) out[index] = { ok: true, result: make(address) };
+  };
+
+  const caps = sessionCaps(target.provider);
+  const probeAllowed = options.catchAllProbe && target.provider?.catchAllProbe !== false;
+  const known = probeAllowed ? await knownCatchAll(domain, options) : null;
+  /** The domain's catch-all status for this run: from the store, else from the first probe answered. */
+  let catchAll: boolean | undefined = known?.catchAll;
+  let probed = false;
+  let remaining = [...byRcpt.keys()];
+
+  while (remaining.length > 0) {
+    const probe = probeAllowed && !known && !probed ? `${randomLocalPart()}@${domain}` : null;
+    const take = remaining.slice(0, Math.max(1, caps.maxRecipients - (probe ? 1 : 0)));
+    const rcptCount = take.length + (probe ? 1 : 0);
+    const gate = smtpGate(target, options);
+    const sessionSignal = combineSignals(options.signal, AbortSignal.timeout(options.deadlineMs));
+    let outcome: SmtpSessionOutcome | null;
+    try {
+      outcome = await runSmtpSession({
+        ...sessionBase(hosts, options, Date.now() + options.deadlineMs, sessionSignal),
+        rcpt: take[0]!,
+        rcpts: take.slice(1),
+        caps,
+        probeRcpt: probe,
+        beforeConnect: gate.hook(rcptCount),
+      }).catch(gate.skipped);
+    } catch (error) {
+      for (const rcpt of remaining) for (const { index } of byRcpt.get(rcpt)!) out[index] = { ok: false, error };
+      return;
+    }
+    if (!outcome) {
+      const reason = gate.skipReason() ?? 'smtp_unreachable';
+      for (const rcpt of remaining) give(rcpt, (a) => resultBeforeSmtp(a, target, verdictOf(reason), options));
+      return;
+    }
+
+    const session = outcome;
+    let learnedNow = false;
+    if (session.probe && !probed) {
+      probed = true;
+      learnedNow = true;
+      catchAll = classifyReply(session.probe) === 'accepted';
+      const learned = probeKnowledge(session.probe);
+      if (learned) await options.catchAll?.set(domain, learned).catch(() => undefined);
+    }
+    const answers = session.answers ?? new Map<string, SmtpReply>();
+    const carried = session.replies.filter((r) => r.stage === 'rcpt' || r.stage === 'probe').length;
+    const facts = { catchAll, catchAllSource: known ? ('cache' as const) : probed ? ('probe' as const) : null, recipients: carried, shared: rcptCount > 1 };
+
+    if (answers.size === 0 && !learnedNow) {
+      // Nothing answered (refused, 554 banner, MAIL FROM rejected, 421 at the first RCPT):
+      // what this session says is what a one-address session would say to each of them.
+      const single = asSingleOutcome(session);
+      for (const rcpt of remaining) give(rcpt, (a) => resultFromSmtp(a, target, single, options, facts));
+      return;
+    }
+    for (const [rcpt, own] of answers) {
+      give(rcpt, (a) => resultFromSmtp(a, target, ownOutcome(session, own), options, facts));
+    }
+    remaining = remaining.filter((r) => !answers.has(r));
+  }
+}
+
+/** One recipient's view of a shared session: the shared replies, its own RCPT reply, not the others'. */
+function ownOutcome(session: SmtpSessionOutcome, own: SmtpReply): SmtpSessionOutcome {
+  const replies = session.replies.filter((r) => r.stage !== 'rcpt' || r === own);
+  return { mxHost: session.mxHost, connected: session.connected, replies, attempts: session.attempts, mail: session.mail, rcpt: own, probe: session.probe };
+}
+
+/** A session that answered nobody, read as a one-address session: a 421 or 452 4.5.3 at the first RCPT is that RCPT's reply. */
+function asSingleOutcome(session: SmtpSessionOutcome): SmtpSessionOutcome {
+  const cut = session.cut;
+  const rcpt = cut && (cut.kind === 'closing' || cut.kind === 'too_many_recipients') ? cut.reply : undefined;
+  if (rcpt) return { ...session, rcpt, failure: undefined, failureDetail: undefined };
+  if (cut?.kind === 'dropped') return { ...session, failure: cut.failure, failureDetail: cut.detail };
+  return session;
+}
+
+export interface VerifyManyOptions {
+  /** Domains checked at once (each domain's sessions run one after another). Default 20. */
+  concurrency?: number;
+  /** Called as each address is done, in completion order. */
+  onItem?: (index: number, item: GroupItem) => void;
+}
+
+/**
+ * A whole list: grouped by domain (`options.groupSessions`, default on) or one `verify()`
+ * per address. Returns every address's outcome in input order.
+ */
+export async function verifyMany(emails: readonly string[], options: VerifyOptions, opts: VerifyManyOptions = {}): Promise<GroupItem[]> {
+  const out: GroupItem[] = new Array(emails.length);
+  const concurrency = Math.max(1, opts.concurrency ?? 20);
+  const batches: number[][] = [];
+  if (options.groupSessions === false) for (let i = 0; i < emails.length; i++) batches.push([i]);
+  else {
+    const byDomain = new Map<string, number[]>();
+    emails.forEach((email, i) => {
+      const key = groupKeyOf(email);
+      if (key === null) return batches.push([i]);
+      const list = byDomain.get(key);
+      if (list) list.push(i);
+      else byDomain.set(key, [i]);
+    });
+    // Big domains first: they take the most sessions, so they should not start last.
+    batches.push(...[...byDomain.values()].sort((a, b) => b.length - a.length));
+  }
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < batches.length) {
+      const batch = batches[next++]!;
+      const items = batch.length === 1 ? [await settle(verify(emails[batch[0]!]!, options))] : await verifyGroup(batch.map((i) => emails[i]!), options);
+      items.forEach((item, k) => {
+        out[batch[k]!] = item;
+        opts.onItem?.(batch[k]!, item);
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, batches.length)) }, worker));
+  return out;
+}
