@@ -1,10 +1,11 @@
 import { createInbox, headers } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JobStatus } from '../../shared/messages.ts';
 import type { CheckResult } from '../../shared/result.ts';
 import { bulkItemMsgId, CONSUMERS, HEADERS, SERVICE, STREAMS, SUBJECTS } from '../../shared/subjects.ts';
 import { TOPOLOGY_DEFAULTS } from '../../machines/src/nats/topology.ts';
+import { OPEN_JOB_TTL_MS } from '../../machines/src/work/open-jobs.ts';
 import { allJobResults, fastRetries, startFixture, THROTTLE_PROVIDER_RATES_OFF, type Fixture } from '../support/machine-fixture.ts';
 import { startMachineProcess, type MachineProcess } from '../support/machine-process.ts';
 
@@ -28,8 +29,12 @@ describe('retries that hold no slot of the bulk consumer', () => {
   beforeAll(async () => {
     fx = await startFixture();
   }, 60_000);
-  afterAll(async () => {
+  // Each test starts its own machine: one left running by a failed test would take the next test's work.
+  afterEach(async () => {
     await machine?.stop();
+    machine = undefined;
+  });
+  afterAll(async () => {
     await fx?.close();
   });
 
@@ -71,7 +76,8 @@ describe('retries that hold no slot of the bulk consumer', () => {
 
     await expect.poll(() => fx.hooks.filter((h) => h.body.includes('"job-held"')).length, { timeout: 15_000 }).toBe(1);
 
-    // A late delivery of a finished item is acked without SMTP and changes nothing.
+    // A late delivery of a finished item is acked without SMTP and changes nothing (machines believe a job open for OPEN_JOB_TTL_MS).
+    await new Promise((r) => setTimeout(r, OPEN_JOB_TTL_MS + 500));
     const rcptsBefore = fx.rcptsSeen.get('greyalways-r0@ok.test');
     await fx.js.publish(SUBJECTS.bulk('job-held'), JSON.stringify({ jobId: 'job-held', tenantId: 'tenant-r', index: 0, email: 'greyalways-r0@ok.test' }), { msgID: `${bulkItemMsgId('job-held', 0)}:late` });
     await expect.poll(async () => (await jsm.streams.info(STREAMS.verify.name)).state.messages, { timeout: 15_000 }).toBe(0);
@@ -79,8 +85,6 @@ describe('retries that hold no slot of the bulk consumer', () => {
     expect(await status(fx, 'tenant-r', 'job-held')).toMatchObject({ done: held, counts: { unknown: held } });
     await new Promise((r) => setTimeout(r, 1000));
     expect(fx.hooks.filter((h) => h.body.includes('"job-held"'))).toHaveLength(1);
-    await machine.stop();
-    machine = undefined;
   }, 180_000);
 
   it('a due retry is released from RETRY and tried again, and counts towards the same schedule', async () => {
@@ -95,8 +99,6 @@ describe('retries that hold no slot of the bulk consumer', () => {
     expect(fx.rcptsSeen.get('greyonce-rel@ok.test')).toBe(2);
     // One try, then one per delay of the schedule: the count survives republishing.
     expect(fx.rcptsSeen.get('greyalways-rel@ok.test')).toBe(3);
-    await machine.stop();
-    machine = undefined;
   }, 120_000);
 
   it('max_wait_seconds finishes a job on time: throttle-held and greylisted items end unknown with their reason, counts add up, one webhook', async () => {
@@ -131,7 +133,5 @@ describe('retries that hold no slot of the bulk consumer', () => {
     await expect.poll(() => fx.hooks.filter((h) => h.body.includes('"job-maxwait"')).length, { timeout: 15_000 }).toBe(1);
     await new Promise((r) => setTimeout(r, 1000));
     expect(fx.hooks.filter((h) => h.body.includes('"job-maxwait"'))).toHaveLength(1);
-    await machine.stop();
-    machine = undefined;
   }, 120_000);
 });
