@@ -203,6 +203,7 @@ export const edgeEnv = {
   NATS_USER: env.string(undefined, 'NATS user name (secret), with NATS_PASS.'),
   NATS_PASS: env.string(undefined, 'NATS password (secret), with NATS_USER.'),
   NATS_CONNECT_TIMEOUT_MS: env.int(2500, 'How long the Worker tries to reach NATS before answering 503 `nats_unavailable`.', { min: 100, max: 30_000 }),
+  NATS_FAILOVER_MS: env.int(10_000, 'On a NATS cluster: how long a JetStream publish is retried while a stream elects a new leader (its old one died) before answering 503 `nats_unavailable`.', { min: 0, max: 60_000 }),
   NATS_HUB_SHARDS: env.int(4, 'Durable Objects (each one NATS connection) that requests are spread over.', { min: 1, max: 64 }),
   MACHINE_TOKEN: env.string(undefined, 'Secret bearer token machines use for `GET /v1/whoami`; unset: whoami answers 401.'),
   CHECK_WAIT_MS: env.int(10_000, 'How long `POST /v1/check` waits for a machine before answering 202 with an id to poll.', { min: 0, max: 120_000 }),

@@ -23,6 +23,7 @@ export interface Bindings {
   NATS_USER?: string;
   NATS_PASS?: string;
   NATS_CONNECT_TIMEOUT_MS?: string;
+  NATS_FAILOVER_MS?: string;
   NATS_HUB_SHARDS?: string;
   MACHINE_TOKEN?: string;
   CHECK_WAIT_MS?: string;

@@ -1,7 +1,7 @@
 /**
  * @module edge
  * The Worker: Hono app plus the Durable Object classes wrangler binds (NatsHub, KeyLimiter).
- * Unauthenticated: /v1/ping, /openapi.json, /docs. Machine token: /v1/whoami. Everything else
+ * Unauthenticated: /v1/ping, /openapi.json, /docs, the /app dashboard (it signs in with an API key in the browser). Machine token: /v1/whoami. Everything else
  * under /v1 needs a tenant API key. Every error is `{ error: { code, message } }`.
  */
 import { Hono } from 'hono';
@@ -10,6 +10,7 @@ import { edgeConfig, type AppEnv } from './env.ts';
 import { ApiError, bindingSecrets, toErrorResponse } from './errors.ts';
 import { allowedMethods } from './http/method-not-allowed.ts';
 import { securityHeaders } from './http/secure-headers.ts';
+import { appRoutes } from './routes/app.ts';
 import bulkRoutes from './routes/bulk.ts';
 import { checkRoutes } from './routes/check.ts';
 import { openApiRoutes } from './routes/openapi.ts';
@@ -31,6 +32,7 @@ app.use('*', async (c, next) => {
 // The benchmark's baseline: same Worker, same middleware stack up to here, no auth, no I/O.
 app.get('/v1/ping', (c) => c.json({ ok: true as const }));
 app.route('/', openApiRoutes);
+app.route('/', appRoutes);
 app.route('/v1/whoami', whoamiRoutes);
 
 // `/x/*` also matches `/x` itself: one registration per prefix, or the key is counted twice.

@@ -185,4 +185,21 @@ describe('single checks', () => {
     expect(await rcptCount(email)).toBe(1);
     expect((await env.RESULTS.list({ prefix: `result:shared:${email}` })).keys).toHaveLength(1);
   });
+  it('concurrent fresh checks of one address from one tenant are one SMTP check; another tenant gets its own', async () => {
+    const [a, b] = [await createKey(newTenant('a')), await createKey(newTenant('b'))];
+    // Greylisted (450, retried once): a check that takes long enough for the others to arrive during it.
+    const alone = freshAddress('greyalways-');
+    expect((await check(a, alone, '?fresh=1')).status).toBe(200);
+    const perCheck = await rcptCount(alone);
+    expect(perCheck).toBeGreaterThan(0);
+
+    const email = freshAddress('greyalways-');
+    const answers = await Promise.all([...[a, a, a, a].map((k) => check(k, email, '?fresh=1')), check(b, email, '?fresh=1')]);
+    for (const r of answers) expect(r.status).toBe(200);
+    const idsOfA = new Set(answers.slice(0, 4).map((r) => r.body.id));
+    expect(idsOfA.size).toBe(1);
+    expect(answers[4]!.body.id).not.toBe([...idsOfA][0]);
+    expect(new Set(answers.map((r) => r.body.reason)).size).toBe(1);
+    expect(await rcptCount(email)).toBe(2 * perCheck);
+  });
 });

@@ -770,6 +770,15 @@ export const REPLY_EXAMPLES: readonly ReplyExample[] = [
     source: `${SISIMAI('lhost-postfix-52.eml')} (Yahoo-style)`,
   },
 
+  // ---- Haraka's own replies (haraka/Haraka connection.js), as a stock Haraka answers
+  { code: 550, text: 'I cannot deliver mail for <alice@example.test>', expected: 'relay_denied', source: 'haraka/Haraka connection.js rcpt_respond (no rcpt plugin accepted: not a domain it takes)' },
+  { code: 554, text: 'Your mail is not welcome here', expected: 'policy', source: 'haraka/Haraka connection.js connect_respond (DENY at connect)' },
+  { code: 550, text: 'HELO denied', expected: 'policy', source: 'haraka/Haraka connection.js helo_respond' },
+  { code: 554, text: 'rDNS Lookup Failed', expected: 'policy', source: 'haraka/Haraka connection.js lookup_rdns_respond' },
+  { code: 550, text: 'sender <probe@verifier.example.test> denied', expected: 'sender', source: 'haraka/Haraka connection.js mail_respond' },
+  { code: 550, text: "Mail from domain 'example.test' is not allowed from your host", expected: 'sender', source: 'haraka/Haraka plugins/rcpt_to.host_list_base.js' },
+  { code: 550, text: '5.1.1 No such user', expected: 'no_mailbox', source: 'haraka/haraka-dsn index.js no_such_user' },
+
   // ---- a restriction the recipient sets on its senders: neither our IP nor a missing mailbox (unknown)
   {
     code: 550,

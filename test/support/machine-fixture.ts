@@ -13,6 +13,7 @@ import { jobChunks } from '../../shared/jobs.ts';
 import type { JobResultsPage, JobStatus, Webhook } from '../../shared/messages.ts';
 import { jobChunkMsgId, SERVICE, SUBJECTS } from '../../shared/subjects.ts';
 import { startDnsServer, type DnsZone } from './dns-server.ts';
+import { startNatsCluster } from './nats-cluster.ts';
 import { startNatsServer } from './nats-server.ts';
 import { createTestDatabase } from './postgres.ts';
 import { startSmtpSink } from './smtp-sink.ts';
@@ -94,8 +95,14 @@ export function mailZone(): DnsZone {
   return zone;
 }
 
-export async function startFixture(opts: { rcptDelayMs?: number } = {}) {
-  const nats = await startNatsServer();
+/**
+ * `cluster: true` puts a 3-node JetStream cluster (test/support/nats-cluster.ts) where the single
+ * nats-server would be: `nats` is then its first node, `natsUrl` lists all three.
+ */
+export async function startFixture(opts: { rcptDelayMs?: number; cluster?: boolean } = {}) {
+  const cluster = opts.cluster ? await startNatsCluster() : null;
+  const nats = cluster ? cluster.nodes[0]! : await startNatsServer();
+  const natsUrl = cluster ? cluster.url : nats.url;
   const db = await createTestDatabase();
   const dns = await startDnsServer(mailZone());
   const rcptsSeen = new Map<string, number>();
@@ -112,12 +119,13 @@ export async function startFixture(opts: { rcptDelayMs?: number } = {}) {
   });
   await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', r));
   const webhookUrl = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/hook`;
-  const nc: NatsConnection = await connect({ servers: nats.url });
+  // On a cluster the test's own connection must outlive any one node.
+  const nc: NatsConnection = await connect(cluster ? { servers: natsUrl.split(','), maxReconnectAttempts: -1, reconnectTimeWait: 250 } : { servers: natsUrl });
   const js: JetStreamClient = jetstream(nc);
 
   /** What a machine process needs in its environment to live in this world. */
   const machineEnv = (extra: Record<string, string> = {}): Record<string, string> =>
-    testMachineEnv({ natsUrl: nats.url, databaseUrl: db.url, dnsServer: dns.server, smtpPort: smtp.port }, extra);
+    testMachineEnv({ natsUrl, databaseUrl: db.url, dnsServer: dns.server, smtpPort: smtp.port }, extra);
 
   async function submitJob(jobId: string, tenantId: string, emails: string[], webhook?: Webhook, chunkSize = 100, opts: { maxWaitSeconds?: number } = {}) {
     for (const chunk of jobChunks({ jobId, tenantId, emails, webhook, maxWaitSeconds: opts.maxWaitSeconds }, chunkSize)) {
@@ -145,6 +153,8 @@ export async function startFixture(opts: { rcptDelayMs?: number } = {}) {
 
   return {
     nats,
+    cluster,
+    natsUrl,
     db,
     dns,
     smtp,
@@ -163,7 +173,7 @@ export async function startFixture(opts: { rcptDelayMs?: number } = {}) {
       await new Promise<void>((r) => hookServer.close(() => r()));
       await smtp.close();
       await dns.close();
-      await nats.stop();
+      await (cluster ?? nats).stop();
       await db.drop();
     },
   };

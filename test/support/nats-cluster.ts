@@ -57,11 +57,17 @@ export async function startNatsCluster(size = 3, clusterName = 'emailcheck-test'
     }
     const names = new Map(nodes.map((n, i) => [`n${i + 1}`, n]));
 
+    const streamOn = async (node: NatsServerHandle, stream: string): Promise<JszStream | null> =>
+      (await jsz(node))?.account_details?.flatMap((a) => a.stream_detail ?? []).find((d) => d.name === stream) ?? null;
+    /** The stream as its leader reports it: only the leader knows whether its followers are current. */
     const streamInfo = async (stream: string): Promise<JszStream | null> => {
       for (const node of nodes) {
-        const j = await jsz(node);
-        const s = j?.account_details?.flatMap((a) => a.stream_detail ?? []).find((d) => d.name === stream);
-        if (s?.cluster?.leader) return s;
+        const leader = (await streamOn(node, stream))?.cluster?.leader;
+        const leaderNode = leader ? names.get(leader) : undefined;
+        if (leaderNode) {
+          const s = await streamOn(leaderNode, stream);
+          if (s?.cluster?.leader === leader) return s;
+        }
       }
       return null;
     };
@@ -84,7 +90,9 @@ export async function startNatsCluster(size = 3, clusterName = 'emailcheck-test'
           if (leader && replicas.length === size - 1 && replicas.every((r) => r.current && !r.offline)) return leader;
           await sleep(100);
         }
-        throw new Error(`stream ${stream} not healthy within ${timeoutMs} ms: ${JSON.stringify(last?.cluster ?? null)}`);
+        const behind = (last?.cluster?.replicas ?? []).filter((r) => !r.current).map((r) => names.get(r.name));
+        const logs = behind.map((n) => n?.logs().split('\n').filter((l) => !/Healthcheck failed/.test(l)).slice(-20).join('\n')).join('\n---\n');
+        throw new Error(`stream ${stream} not healthy within ${timeoutMs} ms: ${JSON.stringify(last?.cluster ?? null)}\n${logs}`);
       },
       async stop() {
         await Promise.allSettled(nodes.map((n) => n.stop()));

@@ -52,7 +52,7 @@ export interface ClusterNodeOptions {
 }
 
 const DEFAULT_BINARY = '/usr/sbin/nats-server';
-const LOG_LINES = 200;
+const LOG_LINES = 1000;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

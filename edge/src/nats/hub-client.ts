@@ -50,7 +50,8 @@ type HubStub = DurableObjectStub<NatsHub>;
 export interface HubClient {
   publishJetStream(subject: string, data: string, opts?: PublishOptions): Promise<{ seq: number; duplicate: boolean }>;
   request(subject: string, data: string, timeoutMs: number): Promise<string>;
-  checkSingle(msg: SingleCheckMessage, waitMs: number): Promise<SingleCheckOutcome>;
+  /** Same `coalesceKey`, same running check (see NatsHub.checkSingle); give the same `shardKey` to the client. */
+  checkSingle(msg: SingleCheckMessage, waitMs: number, coalesceKey?: string): Promise<SingleCheckOutcome>;
   machines(): Promise<LiveMachine[]>;
 }
 
@@ -66,7 +67,7 @@ export function hubClient(env: Bindings, shardKey?: string): HubClient {
     publishJetStream: (subject, data, opts) => call(stub, (hub) => hub.publishJetStream(subject, data, opts)),
     request: (subject, data, timeoutMs) => call(stub, (hub) => hub.request(subject, data, timeoutMs)),
     // RPC stubs type results as disposable unions; the values are plain data.
-    checkSingle: (msg, waitMs) => call(stub, async (hub) => (await hub.checkSingle(msg, waitMs)) as SingleCheckOutcome),
+    checkSingle: (msg, waitMs, coalesceKey) => call(stub, async (hub) => (await hub.checkSingle(msg, waitMs, coalesceKey)) as SingleCheckOutcome),
     machines: () => call(stub, async (hub) => (await hub.machines()) as LiveMachine[]),
   };
 }

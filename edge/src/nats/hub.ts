@@ -28,30 +28,46 @@ export interface PublishOptions {
   headers?: Record<string, string>;
 }
 
-export type SingleCheckOutcome = { status: 'done'; body: string } | { status: 'pending' };
+/** `id` is the check that answers: another caller's when this one joined a check already running. */
+export type SingleCheckOutcome = { status: 'done'; id: string; body: string } | { status: 'pending'; id: string };
 
 const errText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export class NatsHub extends DurableObject<Bindings> {
   private nc: NatsConnection | null = null;
   private opening: Promise<NatsConnection> | null = null;
-  /** Inbox prefix of this connection; single-check results arrive on `<prefix>.<checkId>`. */
+  /**
+   * Inbox prefix of this object, kept across reconnects: single-check results arrive on
+   * `<prefix>.<checkId>`, and a result published after we moved to another server still finds us.
+   */
   private inboxPrefix = '';
-  private readonly waiting = new Map<string, (body: string) => void>();
+  private readonly waiting = new Map<string, (body: string | null) => void>();
+  /** Single checks running now, by coalescing key: a second caller waits for the first one's result. */
+  private readonly running = new Map<string, { id: string; result: Promise<string | null>; failed: boolean }>();
 
   /** JetStream publish with its ack: `duplicate` is true when `msgId` was already stored (a retry). */
   async publishJetStream(subject: string, data: string, opts: PublishOptions = {}): Promise<{ seq: number; duplicate: boolean }> {
-    const nc = await this.connection();
+    let nc = await this.connection();
     let hdrs;
     if (opts.headers) {
       hdrs = natsHeaders();
       for (const [k, v] of Object.entries(opts.headers)) hdrs.set(k, v);
     }
-    try {
-      const ack = await jetstream(nc).publish(subject, data, { msgID: opts.msgId, headers: hdrs, timeout: this.timeoutMs() });
-      return { seq: ack.seq, duplicate: ack.duplicate };
-    } catch (err) {
-      throw this.publishError(err, subject);
+    // In a cluster, a server that died under us, "no responders" or no ack (the stream is electing
+    // a leader) pass: try again, on another server if need be, until NATS_FAILOVER_MS. Safe because
+    // a repeated Nats-Msg-Id is stored once.
+    const clustered = !!nc.info?.cluster;
+    const giveUpAt = Date.now() + edgeConfig(this.env).NATS_FAILOVER_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const ack = await jetstream(nc).publish(subject, data, { msgID: opts.msgId, headers: hdrs, timeout: this.timeoutMs() });
+        return { seq: ack.seq, duplicate: ack.duplicate };
+      } catch (err) {
+        const passing = clustered && (nc.isClosed() || /no responders|jetstream is not enabled|503|timeout/i.test(errText(err)));
+        if (!passing || Date.now() + 250 > giveUpAt) throw this.publishError(err, subject);
+        await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** attempt, 1000)));
+        nc = await this.connection();
+      }
     }
   }
 
@@ -69,24 +85,43 @@ export class NatsHub extends DurableObject<Bindings> {
   /**
    * Publishes a single check to `verify.single` (dedup id = check id, reply inbox in a header) and
    * waits up to `waitMs` for the machine's `{ id, result }`; `pending` when it does not come in time.
+   * Calls with the same `coalesceKey` (tenant and address) while one runs join it: one SMTP check.
    */
-  async checkSingle(msg: SingleCheckMessage, waitMs: number): Promise<SingleCheckOutcome> {
+  async checkSingle(msg: SingleCheckMessage, waitMs: number, coalesceKey?: string): Promise<SingleCheckOutcome> {
+    const joined = coalesceKey === undefined ? undefined : this.running.get(coalesceKey);
+    if (joined) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const expired = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), waitMs)));
+      const body = await Promise.race([joined.result, expired]).finally(() => clearTimeout(timer));
+      // The check we joined was never queued: run our own (the next caller joins that one).
+      if (body === null && joined.failed) return this.checkSingle(msg, waitMs, coalesceKey);
+      return body === null ? { status: 'pending', id: joined.id } : { status: 'done', id: joined.id, body };
+    }
     await this.connection();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const arrived = new Promise<string | null>((resolve) => {
       this.waiting.set(msg.id, resolve);
       timer = setTimeout(() => resolve(null), waitMs);
     });
+    const entry = { id: msg.id, result: arrived, failed: false };
+    if (coalesceKey !== undefined) this.running.set(coalesceKey, entry);
     try {
-      await this.publishJetStream(SUBJECTS.single, JSON.stringify(msg), {
-        msgId: msg.id,
-        headers: { [HEADERS.replyTo]: `${this.inboxPrefix}.${msg.id}` },
-      });
+      try {
+        await this.publishJetStream(SUBJECTS.single, JSON.stringify(msg), {
+          msgId: msg.id,
+          headers: { [HEADERS.replyTo]: `${this.inboxPrefix}.${msg.id}` },
+        });
+      } catch (err) {
+        entry.failed = true;
+        throw err;
+      }
       const body = await arrived;
-      return body === null ? { status: 'pending' } : { status: 'done', body };
+      return body === null ? { status: 'pending', id: msg.id } : { status: 'done', id: msg.id, body };
     } finally {
       clearTimeout(timer);
+      this.waiting.get(msg.id)?.(null);
       this.waiting.delete(msg.id);
+      if (coalesceKey !== undefined && this.running.get(coalesceKey)?.id === msg.id) this.running.delete(coalesceKey);
     }
   }
 
@@ -153,7 +188,8 @@ export class NatsHub extends DurableObject<Bindings> {
     } finally {
       clearTimeout(timer);
     }
-    const prefix = createInbox('_INBOX_EDGE');
+    this.inboxPrefix ||= createInbox('_INBOX_EDGE');
+    const prefix = this.inboxPrefix;
     const sub: Subscription = nc.subscribe(`${prefix}.*`, {
       callback: (err, m) => {
         if (err) return;
@@ -163,13 +199,24 @@ export class NatsHub extends DurableObject<Bindings> {
     });
     // The subscription must be on the server before a machine can answer into it.
     await nc.flush();
-    this.inboxPrefix = prefix;
     this.nc = nc;
     void nc.closed().then(() => {
       sub.unsubscribe();
       if (this.nc === nc) this.nc = null;
+      // Checks still waiting (their server died): be back on the inbox before a machine answers.
+      void this.resubscribeForWaiting();
     });
     return nc;
+  }
+
+  private async resubscribeForWaiting(): Promise<void> {
+    while (this.waiting.size > 0 && !this.nc) {
+      try {
+        await this.connection();
+      } catch {
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
   }
 
   private publishError(err: unknown, subject: string): Error {

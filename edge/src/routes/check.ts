@@ -58,17 +58,27 @@ async function check(c: Context<AppEnv>, email: string, fresh: boolean): Promise
 
   const msg: SingleCheckMessage = { id: newCheckId(), tenantId: c.get('tenant'), email: decision.syntax.address!, submittedAt: new Date().toISOString() };
   const wait = waitMs(c);
-  const outcome = await hubClient(c.env).checkSingle(msg, wait.ms);
+  // Same tenant and address, same hub shard: concurrent checks of one address become one SMTP check.
+  const coalesceKey = `${msg.tenantId}\n${normalized}`;
+  const outcome = await hubClient(c.env, coalesceKey).checkSingle(msg, wait.ms, coalesceKey);
   if (wait.applied) c.header('preference-applied', `wait=${Math.round(wait.ms / 1000)}`);
-  const location = `/v1/check/${msg.id}`;
+  const location = `/v1/check/${outcome.id}`;
+  // A caller who joined another's check leaves the cache write to it: one write per key, not one per caller.
+  // (Its pending marker it writes itself: it may answer 202 before the check it joined does.)
+  const ownCheck = outcome.id === msg.id;
   if (outcome.status === 'pending') {
-    await rememberPendingCheck(c.env.RESULTS, msg.tenantId, msg.id, msg.email);
-    return c.json({ id: msg.id, status: 'pending' as const, location }, 202, { location, 'retry-after': '2' });
+    await rememberPendingCheck(c.env.RESULTS, msg.tenantId, outcome.id, msg.email);
+    return c.json({ id: outcome.id, status: 'pending' as const, location }, 202, { location, 'retry-after': '2' });
   }
   const result = parseReply(outcome.body);
-  // Awaited, not waitUntil: the next request for this address should already find it.
-  await cacheResult(c.env.RESULTS, { tenant: msg.tenantId, normalizedEmail: normalized }, result, cfg);
-  return c.json(respond(result, msg.id, false));
+  // Awaited, not waitUntil: the next request for this address should already find it. A failed
+  // write (KV allows one write per second per key, 429 beyond) costs a later cache miss, not this answer.
+  if (ownCheck) {
+    await cacheResult(c.env.RESULTS, { tenant: msg.tenantId, normalizedEmail: normalized }, result, cfg).catch((err: unknown) => {
+      console.error(`caching the result for ${normalized} failed; answered it uncached`, err);
+    });
+  }
+  return c.json(respond(result, outcome.id, false));
 }
 
 function parseReply(body: string): CheckResult {

@@ -65,6 +65,7 @@ describe.each(STORE_BACKENDS)('job storage on %s', (kind) => {
         latest_finish_at: '2025-01-02T04:00:00.000Z',
       },
       average_score: null,
+      reasons: {},
     });
     expect(await getJobWebhook(store, 'job-3')).toMatchObject({ webhook: { url: 'https://hooks.example.test/done', secret: 's3cret' }, deliveredAt: null });
   });
