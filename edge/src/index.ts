@@ -8,6 +8,7 @@ import { Hono } from 'hono';
 import { requireApiKey } from './auth/api-key.ts';
 import { edgeConfig, type AppEnv } from './env.ts';
 import { ApiError, bindingSecrets, toErrorResponse } from './errors.ts';
+import { declaredTooLarge } from './http/body.ts';
 import { allowedMethods } from './http/method-not-allowed.ts';
 import { securityHeaders } from './http/secure-headers.ts';
 import { appRoutes } from './routes/app.ts';
@@ -25,7 +26,13 @@ const app = new Hono<AppEnv>({ strict: false });
 
 app.use('*', securityHeaders);
 app.use('*', async (c, next) => {
-  c.set('config', edgeConfig(c.env));
+  const cfg = edgeConfig(c.env);
+  c.set('config', cfg);
+  // Refused before auth and before a byte of the body is read: a declared size over the limit is
+  // enough to know, and waiting for the body would let one client hold the request open.
+  if (declaredTooLarge(c.req.raw, cfg.MAX_BODY_BYTES)) {
+    throw new ApiError(413, 'body_too_large', `the request body is larger than ${cfg.MAX_BODY_BYTES} bytes`);
+  }
   await next();
 });
 

@@ -156,11 +156,12 @@ export const REPLY_PATTERNS: readonly ReplyPattern[] = [
     // 550 5.2.0 <x@example.test> From: Domain is invalid. Please provide a valid From: IB506   (GoDaddy)
     // 550 5.7.1 can't determine Purported Responsible Address   (Courier, Sender ID)
     // 550 sender <probe@example.test> denied   (Haraka)
+    // 553 sorry, your envelope sender domain must exist (#5.7.1)   (qmail)
     id: 'sender-address',
     class: 'sender',
     stage: 'override',
     match:
-      /\bsender address\b|\bsender domain\b|\bmail ?from domain\b|\bsending domain\b|\bdomain of sender\b|sender verify|\bverification failed for <|\bsender (?:was )?rejected\b|\bmail from <?[^\s<>@]+@[^\s<>]+>? rejected|\bfrom: domain is invalid|purported responsible address|unauthenticated senders?\b|\bsender <[^>]*> denied\b/,
+      /\bsender address\b|\bsender domain\b|\bmail ?from domain\b|\bsending domain\b|\bdomain of sender\b|sender verify|\bverification failed for <|\bsender (?:was )?rejected\b|\bmail from <?[^\s<>@]+@[^\s<>]+>? rejected|\bfrom: domain is invalid|purported responsible address|unauthenticated senders?\b|\bsender <[^>]*> denied\b|\benvelope sender\b/,
   },
   {
     // 550 <example@example.com>: Reject due to SPF policy. The originating IP of the message is not permitted by the domain owner
@@ -277,10 +278,11 @@ export const REPLY_PATTERNS: readonly ReplyPattern[] = [
     // 5.7.1 Relaying denied: You must check for new mail before sending mail. [23.129.64.216]
     // relay not permitted!
     // 550 I cannot deliver mail for <user@example.test>   (Haraka: no rcpt plugin takes this domain)
+    // 553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)   (qmail)
     id: 'relay-denied',
     class: 'relay_denied',
     stage: 'override',
-    match: /relay access denied|unable to relay|relaying denied|relay(?:ing)? not permitted|relay denied|user not local|\bi cannot deliver (?:mail )?for\b/,
+    match: /relay access denied|unable to relay|relaying denied|relay(?:ing)? not permitted|relay denied|user not local|\bi cannot deliver (?:mail )?for\b|list of allowed rcpthosts|\bwe don't relay\b/,
   },
 
   // A per-recipient rule (Postfix check_recipient_access, Trend Micro directory check) outside the
@@ -405,6 +407,8 @@ export const REPLY_PATTERNS: readonly ReplyPattern[] = [
         'unknown local part',
         'unrouteable address',
         'not our customer',
+        'not in my validrcptto list',
+        'marked as invalid',
       ].join('|'),
     ),
   },
