@@ -213,4 +213,20 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
     expect(await page.locator('#jobs-table tbody tr').first().textContent()).toMatch(/finished.*50 \/ 50/);
     await shot('jobs-list');
   }, 180_000);
+
+  it('a pasted list becomes a job too (duplicates once), and every verdict downloads as JSON', async () => {
+    await page.getByRole('link', { name: 'Check & upload' }).click();
+    await page.getByLabel('Or paste addresses, one per line').fill('alice@mail.test\nnobody@mail.test\n\nalice@mail.test\n');
+    await page.getByRole('button', { name: 'Start checking' }).click();
+    await page.waitForURL(/#\/jobs\/job_/);
+    await expect.poll(() => page.locator('#job-state').textContent(), { timeout: 60_000, interval: 500 }).toMatch(/^Finished: 2 of 2 checked/);
+    for (const v of ['risky', 'invalid', 'unknown']) await page.getByLabel(v, { exact: true }).check();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download JSON' }).click()]);
+    const items = JSON.parse(await readFile((await download.path())!, 'utf8')) as { email: string; result: { is_reachable: string; score: number } }[];
+    expect(items.map((i) => [i.email, i.result.is_reachable])).toEqual([
+      ['alice@mail.test', 'safe'],
+      ['nobody@mail.test', 'invalid'],
+    ]);
+    expect(items[1]!.result.score).toBe(0);
+  }, 90_000);
 });

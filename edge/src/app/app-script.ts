@@ -5,6 +5,8 @@
  * the signed-in key (sessionStorage, Bearer header). Kept as a string: workerd serves it as it
  * is, with no bundler step (no template literals inside, so it can live in String.raw).
  */
+import { ADDRESS_HEADER } from '../bulk/csv-addresses.ts';
+
 export const APP_JS = String.raw`'use strict';
 (function () {
   var KEY_STORAGE = 'emailcheck.apiKey';
@@ -63,8 +65,18 @@ export const APP_JS = String.raw`'use strict';
 
   function showView(name) {
     var views = document.querySelectorAll('.view');
-    for (var i = 0; i < views.length; i++) views[i].hidden = views[i].id !== 'view-' + name;
+    var changed = false;
+    for (var i = 0; i < views.length; i++) {
+      var show = views[i].id === 'view-' + name;
+      if (show && views[i].hidden) changed = true;
+      views[i].hidden = !show;
+    }
     $('nav').hidden = name === 'sign-in';
+    // A screen reader hears the new view's heading, and Tab starts from it.
+    if (changed) {
+      var h = document.querySelector('#view-' + name + ' h1');
+      if (h) { h.setAttribute('tabindex', '-1'); h.focus(); }
+    }
   }
 
   function stopPolling() { if (pollTimer) { clearTimeout(pollTimer); pollTimer = null; } }
@@ -185,7 +197,7 @@ export const APP_JS = String.raw`'use strict';
     return n + ' bytes';
   }
 
-  var HEADER = /^\s*(e-?mail|e-?mail[_ ]?address|address|mail)\s*$/i;
+  var HEADER = new RegExp(` + JSON.stringify(ADDRESS_HEADER.source) + String.raw`, 'i');
 
   /** The pasted list: one address per line (commas and semicolons separate too). */
   function pastedAddresses(text) {
