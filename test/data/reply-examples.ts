@@ -792,6 +792,8 @@ export const REPLY_EXAMPLES: readonly ReplyExample[] = [
   { code: 553, text: 'sorry, no mailbox here by that name. (#5.1.1)', expected: 'no_mailbox', source: `${QMAIL} err_badrcpt` },
   { code: 252, text: "send some mail, i'll try my best", expected: 'cannot_verify', source: `${QMAIL} err_vrfy` },
 
+  { code: 550, text: 'info@sbb.ch refused: user invalid', expected: 'no_mailbox', source: 'mailgun/mailgun-php issue #105 (RCPT TO transcript)' },
+
   // ---- a restriction the recipient sets on its senders: neither our IP nor a missing mailbox (unknown)
   {
     code: 550,

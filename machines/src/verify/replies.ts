@@ -89,7 +89,7 @@ export const REPLY_PATTERNS: readonly ReplyPattern[] = [
     id: 'recipient-restriction',
     class: 'unknown',
     stage: 'override',
-    match: /resolver\.rst\.|delivery restriction check failed|refused due to recipient preferences/,
+    match: /\bresolver\.rst\.|delivery restriction check failed|refused due to recipient preferences/,
   },
 
   // ---- Rate limits on us (our IP's connections, messages or recipients): about us, whatever code comes with
@@ -404,6 +404,8 @@ export const REPLY_PATTERNS: readonly ReplyPattern[] = [
         'user not found',
         'address could not be found',
         'no user record',
+        'user invalid',
+        'invalid user',
         '(?:unknown|invalid) recipient',
         'recipient invalid',
         'invalid (?:email )?address',
