@@ -67,6 +67,8 @@ export interface DevNats {
   exited: Promise<number | null>;
   logs(): string;
   stop(graceMs?: number): Promise<void>;
+  /** Starts it again on the same ports and store (after it died), so its clients reconnect to the same URLs. */
+  restart(timeoutMs?: number): Promise<DevNats>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -95,6 +97,11 @@ async function launch(binary: string, dir: string, timeoutMs: number): Promise<D
       '',
     ].join('\n'),
   );
+  return run(binary, configFile, { client, ws, monitor }, timeoutMs);
+}
+
+async function run(binary: string, configFile: string, ports: { client: number; ws: number; monitor: number }, timeoutMs: number): Promise<DevNats | 'address-in-use'> {
+  const { client, ws, monitor } = ports;
   // Own process group: Ctrl-C reaches only `emailcheck dev`, which stops the parts in order.
   const child = spawn(binary, ['-c', configFile], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let lines: string[] = [];
@@ -124,6 +131,11 @@ async function launch(binary: string, dir: string, timeoutMs: number): Promise<D
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
       await exited;
       clearTimeout(timer);
+    },
+    async restart(restartTimeoutMs = timeoutMs) {
+      const again = await run(binary, configFile, ports, restartTimeoutMs);
+      if (again === 'address-in-use') throw new Error(`nats-server: port ${client}, ${ws} or ${monitor} was taken while it was down`);
+      return again;
     },
   };
   const deadline = Date.now() + timeoutMs;

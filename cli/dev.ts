@@ -2,8 +2,9 @@
  * @module cli/dev
  * `emailcheck dev` (`npm start`): the whole stack on 127.0.0.1 — its own nats-server (JetStream +
  * WebSocket), one machine process, and the Worker under wrangler dev — with a dev API key in the
- * Worker's local KV. Prints the URL and the key when every part answers; Ctrl-C stops them all,
- * and if one part dies the others are stopped and the command exits non-zero naming it.
+ * Worker's local KV. Prints the URL and the key when every part answers; Ctrl-C stops them all.
+ * A part that dies once the stack is up is restarted, with a log line, at most 5 times a minute;
+ * one that dies more often (or during start-up) stops the others and the command exits non-zero naming it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -15,9 +16,12 @@ import { ConfigError, devEnv, readEnv } from '../shared/config.ts';
 import { findNatsServer, MissingBinaryError, portAccepts, startDevNats } from './dev-nats.ts';
 import { storeLocalKey, wranglerPersistDir } from './keys.ts';
 import { UsageError } from './usage.ts';
+import { restartBudget } from './restart-budget.ts';
 import { PROJECT_ROOT, startWranglerDev, type WranglerDev, type WranglerDevOptions } from './wrangler.ts';
 
 const BIN = join(PROJECT_ROOT, 'bin', 'emailcheck.js');
+/** Restarts of one part in any minute before `emailcheck dev` gives up on the stack. */
+const RESTARTS_PER_MINUTE = 5;
 const DEV_TENANT = 'dev';
 /** Generous, so local load tests exercise the limiter without hitting it. */
 const DEV_RATE_PER_MINUTE = 1_000_000;
@@ -126,7 +130,7 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
     throw new Error(`could not store the dev API key in the local KV: ${(keyStored.reason as Error).message}`);
   }
   if (natsStart.status === 'rejected') throw natsStart.reason;
-  const nats = natsStart.value;
+  let nats = natsStart.value;
   const machineToken = opts.env.MACHINE_TOKEN || randomBytes(24).toString('base64url');
   let stopping = false;
   let worker: WranglerDev | null = null;
@@ -164,21 +168,54 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
 
   let reportDeath!: (d: { part: Part; code: number | null }) => void;
   const died = new Promise<{ part: Part; code: number | null }>((res) => (reportDeath = res));
-  const watch = (part: Part, exited: Promise<number | null>) =>
-    void exited.then((code) => {
-      if (!stopping) reportDeath({ part, code });
+  // Once the stack is up, a part that dies is started again (one bad request must not take the
+  // whole stack down), at most RESTARTS_PER_MINUTE times a minute; past that, or during start-up, it ends the stack.
+  let ready = false;
+  const budget = restartBudget(RESTARTS_PER_MINUTE, 60_000);
+  const watch = (part: Part, exited: Promise<number | null>, restart: () => Promise<void>) =>
+    void exited.then(async (code) => {
+      if (stopping) return;
+      if (!ready || !budget.take(part)) {
+        if (ready) onLine(part, `emailcheck dev: the ${part} exited (code ${code}) ${RESTARTS_PER_MINUTE} times within a minute; giving up on it`);
+        reportDeath({ part, code });
+        return;
+      }
+      onLine(part, `emailcheck dev: the ${part} exited (code ${code}); restarting it (${budget.used(part)} of at most ${RESTARTS_PER_MINUTE} restarts a minute)`);
+      try {
+        await restart();
+      } catch (err) {
+        onLine(part, `emailcheck dev: restarting the ${part} failed: ${(err as Error).message}`);
+        if (!stopping) reportDeath({ part, code });
+      }
     });
-  watch('nats-server', nats.exited);
+  const watchNats = () =>
+    watch('nats-server', nats.exited, async () => {
+      nats = await nats.restart();
+      watchNats();
+    });
+  watchNats();
 
-  try {
-    worker = startWranglerDev({
+  const startWorker = () => {
+    const w = startWranglerDev({
       port: dev.PORT,
       persistTo: wranglerPersistDir(dataDir),
-      vars: { NATS_URL: nats.wsUrl, MACHINE_TOKEN: machineToken },
+      vars: { NATS_URL: nats.wsUrl },
+      // Not --var: a command line is readable by every local user (ps).
+      secrets: { MACHINE_TOKEN: machineToken },
+      secretsFile: join(dataDir, 'worker-secrets.env'),
       onLine: (l) => onLine('worker', l),
       logLevel: opts.workerLogLevel,
     });
-    watch('worker', worker.exited);
+    worker = w;
+    watch('worker', w.exited, async () => {
+      // Whatever the dead wrangler left (workerd children) must not hold the port.
+      await w.stop(0);
+      if (!stopping) startWorker();
+    });
+  };
+
+  try {
+    startWorker();
 
     let deadPart: { part: Part; code: number | null } | null = null;
     void died.then((d) => (deadPart = d));
@@ -209,16 +246,22 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
       // The readiness check waits for the "machine started" line.
       LOG_LEVEL: /^(debug|trace)$/.test(opts.env.LOG_LEVEL ?? '') ? opts.env.LOG_LEVEL : 'info',
     };
-    const m = spawnMachine(machineEnv);
-    machine = m;
-    machineExited = new Promise((res) => m.once('exit', (code, signal) => res(code ?? (signal ? 128 : null))));
-    watch('machine', machineExited);
     let machineStarted = false;
-    lines(m, (l) => {
-      if (l.includes('"machine started"')) machineStarted = true;
-      onLine('machine', l);
-    });
+    const startMachine = () => {
+      const m = spawnMachine(machineEnv);
+      machine = m;
+      machineExited = new Promise((res) => m.once('exit', (code, signal) => res(code ?? (signal ? 128 : null))));
+      watch('machine', machineExited, async () => {
+        if (!stopping) startMachine();
+      });
+      lines(m, (l) => {
+        if (l.includes('"machine started"')) machineStarted = true;
+        onLine('machine', l);
+      });
+    };
+    startMachine();
     await waitFor(() => machineStarted, 'the machine did not log "machine started"');
+    ready = true;
   } catch (err) {
     await stopAll();
     throw err;

@@ -5,6 +5,7 @@
  * also stops the workerd processes it spawns (they otherwise keep the port).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { PACKAGE_ROOT } from '../machines/src/package-root.ts';
@@ -71,8 +72,15 @@ export async function getLocalKv(binding: string, key: string, persistTo: string
 export interface WranglerDevOptions {
   port: number;
   persistTo: string;
-  /** `--var NAME:value` overrides of wrangler.toml's [vars]. */
+  /** `--var NAME:value` overrides of wrangler.toml's [vars]: on the command line, so never a secret. */
   vars: Record<string, string>;
+  /**
+   * Secrets for the Worker, written to `secretsFile` (mode 0600) and passed with `--env-file`: a
+   * command line is visible to every local user in `ps`, a file of ours is not.
+   */
+  secrets?: Record<string, string>;
+  /** Where `secrets` are written; required with them. */
+  secretsFile?: string;
   /** Receives each line wrangler prints. */
   onLine?: (line: string) => void;
   /** Default info (one line per request); the benchmark uses warn so logging is not what it measures. */
@@ -87,7 +95,26 @@ export interface WranglerDev {
   stop(graceMs?: number): Promise<void>;
 }
 
+/** KEY='value' lines for wrangler's --env-file (dotenv: single quotes keep the value as it is). */
+function envFileText(secrets: Record<string, string>): string {
+  return Object.entries(secrets)
+    .map(([k, v]) => {
+      if (/['\r\n]/.test(v)) throw new Error(`${k} may not contain a quote or a line break`);
+      return `${k}='${v}'\n`;
+    })
+    .join('');
+}
+
 export function startWranglerDev(opts: WranglerDevOptions): WranglerDev {
+  const secretArgs: string[] = [];
+  if (opts.secrets && Object.keys(opts.secrets).length > 0) {
+    if (!opts.secretsFile) throw new Error('startWranglerDev: secrets need a secretsFile');
+    const file = resolve(opts.secretsFile);
+    writeFileSync(file, envFileText(opts.secrets), { mode: 0o600 });
+    // An existing file keeps its mode on write: make sure it is ours alone.
+    chmodSync(file, 0o600);
+    secretArgs.push('--env-file', file);
+  }
   const args = [
     wranglerBin(),
     'dev',
@@ -103,6 +130,7 @@ export function startWranglerDev(opts: WranglerDevOptions): WranglerDev {
     '--log-level',
     opts.logLevel ?? 'info',
     ...Object.entries(opts.vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
+    ...secretArgs,
   ];
   const child = spawn(process.execPath, args, {
     cwd: PROJECT_ROOT,

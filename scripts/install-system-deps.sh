@@ -7,6 +7,8 @@ need=()
 command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || need+=(nats-server)
 command -v microsocks >/dev/null 2>&1 || need+=(microsocks)
 command -v pg_isready >/dev/null 2>&1 || need+=(postgresql)
+# The dashboard's browser tests drive Debian's chromium through playwright-core (no browser download).
+[ -x /usr/bin/chromium ] || need+=(chromium)
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""

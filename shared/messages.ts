@@ -60,6 +60,7 @@ export const JobStatus = z.object({
   created_at: z.string(),
   finished_at: z.string().nullable(),
   average_score: z.number().int().min(0).max(100).nullable().describe('Mean `score` of the results so far (null before the first).'),
+  reasons: z.record(z.string(), z.number().int()).optional().describe('Results so far by `reason` (only reasons that occur); in the status of one job, not in lists or webhooks.'),
 });
 export type JobStatus = z.infer<typeof JobStatus>;
 

@@ -1,15 +1,17 @@
 /**
  * @module edge
  * The Worker: Hono app plus the Durable Object classes wrangler binds (NatsHub, KeyLimiter).
- * Unauthenticated: /v1/ping, /openapi.json, /docs. Machine token: /v1/whoami. Everything else
+ * Unauthenticated: /v1/ping, /openapi.json, /docs, the /app dashboard (it signs in with an API key in the browser). Machine token: /v1/whoami. Everything else
  * under /v1 needs a tenant API key. Every error is `{ error: { code, message } }`.
  */
 import { Hono } from 'hono';
 import { requireApiKey } from './auth/api-key.ts';
 import { edgeConfig, type AppEnv } from './env.ts';
 import { ApiError, bindingSecrets, toErrorResponse } from './errors.ts';
+import { declaredTooLarge } from './http/body.ts';
 import { allowedMethods } from './http/method-not-allowed.ts';
 import { securityHeaders } from './http/secure-headers.ts';
+import { appRoutes } from './routes/app.ts';
 import bulkRoutes from './routes/bulk.ts';
 import { checkRoutes } from './routes/check.ts';
 import { openApiRoutes } from './routes/openapi.ts';
@@ -24,13 +26,20 @@ const app = new Hono<AppEnv>({ strict: false });
 
 app.use('*', securityHeaders);
 app.use('*', async (c, next) => {
-  c.set('config', edgeConfig(c.env));
+  const cfg = edgeConfig(c.env);
+  c.set('config', cfg);
+  // Refused before auth and before a byte of the body is read: a declared size over the limit is
+  // enough to know, and waiting for the body would let one client hold the request open.
+  if (declaredTooLarge(c.req.raw, cfg.MAX_BODY_BYTES)) {
+    throw new ApiError(413, 'body_too_large', `the request body is larger than ${cfg.MAX_BODY_BYTES} bytes`);
+  }
   await next();
 });
 
 // The benchmark's baseline: same Worker, same middleware stack up to here, no auth, no I/O.
 app.get('/v1/ping', (c) => c.json({ ok: true as const }));
 app.route('/', openApiRoutes);
+app.route('/', appRoutes);
 app.route('/v1/whoami', whoamiRoutes);
 
 // `/x/*` also matches `/x` itself: one registration per prefix, or the key is counted twice.

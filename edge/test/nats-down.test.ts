@@ -37,10 +37,50 @@ describe('when NATS is unreachable', () => {
     const status = await call('/v1/status', { key });
     expect(status.status).toBe(503);
 
+    // The hub answers an outage as a value, not a rejected RPC call (which workerd logs as an uncaught error with a stack).
+    const hub = env.NATS_HUB.get(env.NATS_HUB.idFromName('hub-0'));
+    expect(await hub.machines()).toMatchObject({ ok: false, error: expect.stringMatching(/^nats_unavailable: /) });
+
     await control('/nats/restart');
     down = false;
     const back = await postJson('/v1/check', { email: freshAddress('ok-') }, { key });
     expect(back.status).toBe(200);
     expect(await back.json()).toMatchObject({ is_reachable: 'safe', cached: false });
   }, 60_000);
+});
+
+describe('when NATS is frozen (SIGSTOP: connections stay open, nothing answers)', () => {
+  let frozen = false;
+  afterAll(async () => {
+    if (frozen) await control('/nats/thaw');
+  }, 60_000);
+
+  it('status and reads answer 503 nats_unavailable within seconds, naming NATS, and recover after it resumes', async () => {
+    const key = await createKey(newTenant());
+    // Requests go to a random hub shard: open every shard's connection first, so the frozen server
+    // is met on live connections (as in production), not only by new connection attempts.
+    for (let i = 0; i < 40; i++) expect((await call('/v1/status', { key })).status).toBe(200);
+    await control('/nats/freeze');
+    frozen = true;
+
+    let started = Date.now();
+    const status = await call('/v1/status', { key });
+    // The machines listing has its own deadline (5 s), like every other hub call.
+    expect(Date.now() - started).toBeLessThan(12_000);
+    expect(status.status).toBe(503);
+    expect(((await status.json()) as ErrorJson).error.code).toBe('nats_unavailable');
+
+    started = Date.now();
+    const read = await call('/v1/check/chk_00000000000000000000000000000000', { key });
+    expect(Date.now() - started).toBeLessThan(12_000);
+    // It is NATS that does not answer, not the machines: not 504 machines_timeout.
+    expect(read.status).toBe(503);
+    const body = (await read.json()) as ErrorJson;
+    expect(body.error.code).toBe('nats_unavailable');
+    expect(body.error.message).toMatch(/NATS/);
+
+    await control('/nats/thaw');
+    frozen = false;
+    await expect.poll(async () => (await call('/v1/status', { key })).status, { timeout: 30_000, interval: 500 }).toBe(200);
+  }, 90_000);
 });

@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 import packageJson from '../../package.json' with { type: 'json' };
+import { withoutCredentials } from '../../shared/redact.ts';
 import { CONSUMERS } from '../../shared/subjects.ts';
 import type { MachineEnv, ThrottleEnv } from '../../shared/config.ts';
 import type { CheckResult } from '../../shared/result.ts';
@@ -26,6 +27,20 @@ export const VERSION: string = packageJson.version;
 
 /** How long each NATS step of the drain may take before it is given up. */
 const NATS_STOP_MS = 3000;
+
+/** A dependency the machine cannot start without; the message names it, for the operator. */
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
+
+/** An error's message with any URL's credentials removed (drivers echo the URL they were given). */
+const reason = (err: unknown): string => {
+  const text = err instanceof Error ? err.message || (err as { code?: string }).code || err.name : String(err);
+  return text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s,]+/gi, (u) => withoutCredentials(u));
+};
 
 /** True when `work` settled (either way) within `ms`. */
 async function settleWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
@@ -72,8 +87,15 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
     log,
   });
 
-  const store = await openDatabase({ databaseUrl: m.DATABASE_URL, pgliteDir: m.PGLITE_DIR, pgliteSharedBuffersMb: m.PGLITE_SHARED_BUFFERS_MB });
-  const { nc } = await connectNats(m.NATS_URL, `emailcheck-machine-${id}`, { token: m.NATS_TOKEN, user: m.NATS_USER, pass: m.NATS_PASS });
+  // A failure here ends the process: say which part and where (without credentials), not just "connection refused".
+  const store = await openDatabase({ databaseUrl: m.DATABASE_URL, pgliteDir: m.PGLITE_DIR, pgliteSharedBuffersMb: m.PGLITE_SHARED_BUFFERS_MB }).catch((err: unknown) => {
+    const where = m.DATABASE_URL ? `Postgres at ${withoutCredentials(m.DATABASE_URL)}` : `PGlite in ${m.PGLITE_DIR}`;
+    throw new StartupError(`the database (${where}) could not be opened: ${reason(err)}`);
+  });
+  const { nc } = await connectNats(m.NATS_URL, `emailcheck-machine-${id}`, { token: m.NATS_TOKEN, user: m.NATS_USER, pass: m.NATS_PASS }).catch(async (err: unknown) => {
+    await store.close().catch(() => {});
+    throw new StartupError(`NATS at ${withoutCredentials(m.NATS_URL)} is not reachable: ${reason(err)}`);
+  });
   // JetStream never stops redelivering (max_deliver -1): the handler stores the final
   // outcome itself at MAX_DELIVER, so a crash during the last delivery loses nothing.
   const topo = await ensureTopology(nc, { maxDeliver: -1, ackWaitMs: m.ACK_WAIT_MS, replicas: m.NATS_REPLICAS });
@@ -166,7 +188,11 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
 
   const health =
     m.HTTP_PORT > 0
-      ? await startHealthServer(m.HTTP_PORT, metrics.registry, async () => ({ nats: !nc.isClosed(), database: await store.ping() }))
+      ? await startHealthServer(m.HTTP_PORT, metrics.registry, {
+          // A round trip to the server, not the client's idea of the connection: a frozen server keeps the socket open.
+          nats: async () => natsUp && !nc.isClosed() && (await nc.flush().then(() => true, () => false)),
+          database: () => store.ping(),
+        })
       : null;
 
   log.info({ version: VERSION, concurrency: m.CONCURRENCY, egressIp, throttles: throttle ? 'on' : 'off', db: store.kind, healthPort: health?.port }, 'machine started');

@@ -24,6 +24,7 @@ const SMTP_CODES = 'smtp.codes';
 const SISIMAI = (file: string) => `sisimai/set-of-emails maildir/bsd/${file}`;
 /** Postfix's own regression output: the replies its smtpd sends. */
 const POSTFIX_REF = 'vdukhovni/postfix src/smtpd/smtpd_check.ref';
+const QMAIL = 'qmail-smtpd.c, jms1 combined patch v7.08';
 
 export const REPLY_EXAMPLES: readonly ReplyExample[] = [
   // ---- accepted
@@ -769,6 +770,24 @@ export const REPLY_EXAMPLES: readonly ReplyExample[] = [
     expected: 'disabled',
     source: `${SISIMAI('lhost-postfix-52.eml')} (Yahoo-style)`,
   },
+
+  // ---- Haraka's own replies (haraka/Haraka connection.js), as a stock Haraka answers
+  { code: 550, text: 'I cannot deliver mail for <alice@example.test>', expected: 'relay_denied', source: 'haraka/Haraka connection.js rcpt_respond (no rcpt plugin accepted: not a domain it takes)' },
+  { code: 554, text: 'Your mail is not welcome here', expected: 'policy', source: 'haraka/Haraka connection.js connect_respond (DENY at connect)' },
+  { code: 550, text: 'HELO denied', expected: 'policy', source: 'haraka/Haraka connection.js helo_respond' },
+  { code: 554, text: 'rDNS Lookup Failed', expected: 'policy', source: 'haraka/Haraka connection.js lookup_rdns_respond' },
+  { code: 550, text: 'sender <probe@verifier.example.test> denied', expected: 'sender', source: 'haraka/Haraka connection.js mail_respond' },
+  { code: 550, text: "Mail from domain 'example.test' is not allowed from your host", expected: 'sender', source: 'haraka/Haraka plugins/rcpt_to.host_list_base.js' },
+  { code: 550, text: '5.1.1 No such user', expected: 'no_mailbox', source: 'haraka/haraka-dsn index.js no_such_user' },
+
+  // ---- qmail-smtpd (with the widely deployed jms1 combined patch: mfcheck, validrcptto, badhelo)
+  { code: 553, text: 'sorry, your envelope sender domain must exist (#5.7.1)', expected: 'sender', source: `${QMAIL} err_hmf` },
+  { code: 553, text: 'sorry, your envelope sender has been denied (#5.7.1)', expected: 'sender', source: `${QMAIL} err_bmf (badmailfrom)` },
+  { code: 553, text: 'sorry, your HELO host name has been denied (#5.7.1)', expected: 'policy', source: `${QMAIL} err_bhelo` },
+  { code: 553, text: "sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)", expected: 'relay_denied', source: `${QMAIL} err_nogateway` },
+  { code: 553, text: 'sorry, this recipient is not in my validrcptto list (#5.7.1)', expected: 'no_mailbox', source: `${QMAIL} err_vrt` },
+  { code: 553, text: 'sorry, no mailbox here by that name. (#5.1.1)', expected: 'no_mailbox', source: `${QMAIL} err_badrcpt` },
+  { code: 252, text: "send some mail, i'll try my best", expected: 'cannot_verify', source: `${QMAIL} err_vrfy` },
 
   // ---- a restriction the recipient sets on its senders: neither our IP nor a missing mailbox (unknown)
   {

@@ -28,6 +28,10 @@ export interface NatsServerHandle {
   shutdown(): Promise<void>;
   /** Stops the server if it runs, then starts it again on the same ports and store dir. */
   restart(): Promise<void>;
+  /** SIGSTOP: the process hangs with its sockets open (no RST), as a frozen or black-holed server. */
+  freeze(): void;
+  /** SIGCONT after `freeze`. */
+  thaw(): void;
 }
 
 export interface NatsServerOptions {
@@ -215,6 +219,12 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
     logs: () => logLines.join('\n'),
     kill() {
       child?.kill('SIGKILL');
+    },
+    freeze() {
+      child?.kill('SIGSTOP');
+    },
+    thaw() {
+      child?.kill('SIGCONT');
     },
     async shutdown() {
       await terminate('SIGTERM');

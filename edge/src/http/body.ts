@@ -1,7 +1,9 @@
 /**
  * @module http/body
  * Reading request bodies within MAX_BODY_BYTES, with the errors a client can act on:
- * 415 for the wrong content type, 413 for too large, 400 for bad JSON or a bad shape.
+ * 415 for the wrong content type, 413 for too large, 400 for bad JSON or a bad shape, 400
+ * `body_incomplete` for an upload that broke off. Each body is read once, as a stream: nothing
+ * here clones a request or reads a used body again.
  */
 import type { Context } from 'hono';
 import type { z } from 'zod';
@@ -23,20 +25,34 @@ export function requireMediaType(c: Context, accepted: readonly string[]): strin
 
 const tooLarge = (max: number, hint = '') => new ApiError(413, 'body_too_large', `the request body is larger than ${max} bytes${hint}`);
 
+/** The client stopped sending (aborted, or the connection broke) before its body was complete: its doing, not ours. */
+export const bodyIncomplete = () => new ApiError(400, 'body_incomplete', 'the request body ended before it was complete (the upload was aborted or the connection broke); send it again');
+
+/** True when the declared Content-Length alone already passes `maxBytes`. */
+export function declaredTooLarge(request: Request, maxBytes: number): boolean {
+  const declared = request.headers.get('content-length');
+  return declared !== null && /^\d+$/.test(declared.trim()) && Number(declared) > maxBytes;
+}
+
 /**
  * The whole body, or 413 `body_too_large` as soon as it passes `maxBytes`: Content-Length is
  * checked first (a cheap refusal) and bytes are counted while reading, so a chunked or lying
  * body cannot get past the limit. `hint` ends the 413 message (what the client should do).
  */
 export async function readBodyBytes(request: Request, maxBytes: number, hint = ''): Promise<Uint8Array> {
-  const declared = request.headers.get('content-length');
-  if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared) > maxBytes) throw tooLarge(maxBytes, hint);
+  if (declaredTooLarge(request, maxBytes)) throw tooLarge(maxBytes, hint);
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const parts: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch {
+      throw bodyIncomplete();
+    }
+    const { done, value } = chunk;
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {

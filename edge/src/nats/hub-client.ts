@@ -7,7 +7,7 @@ import type { LiveMachine } from '../../../shared/heartbeat.ts';
 import type { SingleCheckMessage } from '../../../shared/messages.ts';
 import { edgeConfig, type Bindings } from '../env.ts';
 import { ApiError } from '../errors.ts';
-import { HUB_ERROR_CODES, type HubErrorCode, type NatsHub, type PublishOptions, type SingleCheckOutcome } from './hub.ts';
+import { HUB_ERROR_CODES, type HubErrorCode, type NatsHub, type PublishOptions, type SingleCheckOutcome, type HubOutcome } from './hub.ts';
 
 const STATUS: Record<HubErrorCode, 503 | 504> = { nats_unavailable: 503, machines_unavailable: 503, machines_timeout: 504 };
 
@@ -32,17 +32,20 @@ const retryable = (err: unknown): boolean => {
   return !!e && !e.overloaded && (e.retryable === true || /invalidating this Durable Object|code was updated/i.test(e.message ?? ''));
 };
 
-async function call<T>(stub: () => HubStub, work: (hub: HubStub) => Promise<T>): Promise<T> {
+async function call<T>(stub: () => HubStub, work: (hub: HubStub) => Promise<HubOutcome<T>>): Promise<T> {
+  let out: HubOutcome<T>;
   try {
     try {
-      return await work(stub());
+      out = await work(stub());
     } catch (err) {
       if (!retryable(err)) throw err;
-      return await work(stub());
+      out = await work(stub());
     }
   } catch (err) {
     throw hubFailure(err);
   }
+  if (!out.ok) throw hubFailure(new Error(out.error));
+  return out.value;
 }
 
 type HubStub = DurableObjectStub<NatsHub>;
@@ -64,11 +67,11 @@ export function hubClient(env: Bindings, shardKey?: string): HubClient {
   const shard = shardKey === undefined ? Math.floor(Math.random() * shards) : fnv1a(shardKey) % shards;
   const stub = () => env.NATS_HUB.get(env.NATS_HUB.idFromName(`hub-${shard}`));
   return {
-    publishJetStream: (subject, data, opts) => call(stub, (hub) => hub.publishJetStream(subject, data, opts)),
-    request: (subject, data, timeoutMs) => call(stub, (hub) => hub.request(subject, data, timeoutMs)),
+    publishJetStream: (subject, data, opts) => call(stub, async (hub) => (await hub.publishJetStream(subject, data, opts)) as HubOutcome<{ seq: number; duplicate: boolean }>),
+    request: (subject, data, timeoutMs) => call(stub, async (hub) => (await hub.request(subject, data, timeoutMs)) as HubOutcome<string>),
     // RPC stubs type results as disposable unions; the values are plain data.
-    checkSingle: (msg, waitMs, coalesceKey) => call(stub, async (hub) => (await hub.checkSingle(msg, waitMs, coalesceKey)) as SingleCheckOutcome),
-    machines: () => call(stub, async (hub) => (await hub.machines()) as LiveMachine[]),
+    checkSingle: (msg, waitMs, coalesceKey) => call(stub, async (hub) => (await hub.checkSingle(msg, waitMs, coalesceKey)) as HubOutcome<SingleCheckOutcome>),
+    machines: () => call(stub, async (hub) => (await hub.machines()) as HubOutcome<LiveMachine[]>),
   };
 }
 

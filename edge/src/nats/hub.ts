@@ -5,8 +5,10 @@
  * module global hangs on the next request), so the Worker reaches NATS only through these RPC
  * methods. The connection is opened on first use and again after it closes.
  *
- * RPC errors lose their class on the way back, so failures are thrown as `Error("<code>: message")`
- * with a code from HUB_ERROR_CODES; edge/src/nats/hub-client.ts turns them into HTTP errors.
+ * Failures come back as values, `{ ok: false, error: "<code>: message" }` with a code from
+ * HUB_ERROR_CODES, not as thrown errors: RPC errors lose their class on the way, and workerd logs
+ * every rejected RPC call as an uncaught error with a stack, which an outage (a 503 the edge
+ * answers on purpose) is not. edge/src/nats/hub-client.ts turns them into HTTP errors.
  */
 import { DurableObject } from 'cloudflare:workers';
 import { jetstream, JetStreamApiError } from '@nats-io/jetstream';
@@ -31,7 +33,32 @@ export interface PublishOptions {
 /** `id` is the check that answers: another caller's when this one joined a check already running. */
 export type SingleCheckOutcome = { status: 'done'; id: string; body: string } | { status: 'pending'; id: string };
 
+/** What every RPC method answers: its value, or the `<code>: message` of what went wrong. */
+export type HubOutcome<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** `work`, or `onTimeout()` thrown once `ms` passed: no hub call waits on NATS without a bound. */
+async function withDeadline<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  work.catch(() => {});
+  try {
+    return await Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(onTimeout()), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** How long listing the machines' heartbeats may take (a few KV reads when NATS is well). */
+export const MACHINES_LIST_TIMEOUT_MS = 5000;
+/** How long NATS gets to answer a ping when a request timed out: did the machines or NATS fail to answer? */
+const NATS_PING_MS = 1000;
+
 const errText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+const settle = <T>(work: Promise<T>): Promise<HubOutcome<T>> =>
+  work.then(
+    (value) => ({ ok: true as const, value }),
+    (err: unknown) => ({ ok: false as const, error: errText(err) }),
+  );
 
 export class NatsHub extends DurableObject<Bindings> {
   private nc: NatsConnection | null = null;
@@ -46,7 +73,30 @@ export class NatsHub extends DurableObject<Bindings> {
   private readonly running = new Map<string, { id: string; result: Promise<string | null>; failed: boolean }>();
 
   /** JetStream publish with its ack: `duplicate` is true when `msgId` was already stored (a retry). */
-  async publishJetStream(subject: string, data: string, opts: PublishOptions = {}): Promise<{ seq: number; duplicate: boolean }> {
+  publishJetStream(subject: string, data: string, opts: PublishOptions = {}): Promise<HubOutcome<{ seq: number; duplicate: boolean }>> {
+    return settle(this.publish(subject, data, opts));
+  }
+
+  /** Core request/reply (the machines' NATS service); the reply body. */
+  request(subject: string, data: string, timeoutMs: number): Promise<HubOutcome<string>> {
+    return settle(this.ask(subject, data, timeoutMs));
+  }
+
+  /**
+   * Publishes a single check to `verify.single` (dedup id = check id, reply inbox in a header) and
+   * waits up to `waitMs` for the machine's `{ id, result }`; `pending` when it does not come in time.
+   * Calls with the same `coalesceKey` (tenant and address) while one runs join it: one SMTP check.
+   */
+  checkSingle(msg: SingleCheckMessage, waitMs: number, coalesceKey?: string): Promise<HubOutcome<SingleCheckOutcome>> {
+    return settle(this.runCheck(msg, waitMs, coalesceKey));
+  }
+
+  /** Live machines from the heartbeats in KV `machines`. */
+  machines(): Promise<HubOutcome<LiveMachine[]>> {
+    return settle(this.liveMachines());
+  }
+
+  private async publish(subject: string, data: string, opts: PublishOptions = {}): Promise<{ seq: number; duplicate: boolean }> {
     let nc = await this.connection();
     let hdrs;
     if (opts.headers) {
@@ -71,30 +121,40 @@ export class NatsHub extends DurableObject<Bindings> {
     }
   }
 
-  /** Core request/reply (the machines' NATS service); resolves with the reply body. */
-  async request(subject: string, data: string, timeoutMs: number): Promise<string> {
+  private async ask(subject: string, data: string, timeoutMs: number): Promise<string> {
     const nc = await this.connection();
     try {
       const reply = await nc.request(subject, data, { timeout: timeoutMs });
       return reply.string();
     } catch (err) {
-      throw this.requestError(err, subject);
+      const failure = this.requestError(err, subject);
+      // No reply in time: if NATS itself does not answer a ping, it is NATS that is gone, not the machines.
+      if (failure.message.startsWith('machines_timeout') && !(await this.natsAnswers(nc))) {
+        throw hubError('nats_unavailable', `NATS did not answer within ${NATS_PING_MS} ms (frozen or cut off)`);
+      }
+      throw failure;
     }
   }
 
-  /**
-   * Publishes a single check to `verify.single` (dedup id = check id, reply inbox in a header) and
-   * waits up to `waitMs` for the machine's `{ id, result }`; `pending` when it does not come in time.
-   * Calls with the same `coalesceKey` (tenant and address) while one runs join it: one SMTP check.
-   */
-  async checkSingle(msg: SingleCheckMessage, waitMs: number, coalesceKey?: string): Promise<SingleCheckOutcome> {
+  private async natsAnswers(nc: NatsConnection): Promise<boolean> {
+    try {
+      await withDeadline(nc.flush(), NATS_PING_MS, () => new Error('ping timeout'));
+      return true;
+    } catch {
+      // A connection that cannot be trusted is dropped, so the next call opens a new one.
+      void nc.close().catch(() => {});
+      return false;
+    }
+  }
+
+  private async runCheck(msg: SingleCheckMessage, waitMs: number, coalesceKey?: string): Promise<SingleCheckOutcome> {
     const joined = coalesceKey === undefined ? undefined : this.running.get(coalesceKey);
     if (joined) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const expired = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), waitMs)));
       const body = await Promise.race([joined.result, expired]).finally(() => clearTimeout(timer));
       // The check we joined was never queued: run our own (the next caller joins that one).
-      if (body === null && joined.failed) return this.checkSingle(msg, waitMs, coalesceKey);
+      if (body === null && joined.failed) return this.runCheck(msg, waitMs, coalesceKey);
       return body === null ? { status: 'pending', id: joined.id } : { status: 'done', id: joined.id, body };
     }
     await this.connection();
@@ -107,7 +167,7 @@ export class NatsHub extends DurableObject<Bindings> {
     if (coalesceKey !== undefined) this.running.set(coalesceKey, entry);
     try {
       try {
-        await this.publishJetStream(SUBJECTS.single, JSON.stringify(msg), {
+        await this.publish(SUBJECTS.single, JSON.stringify(msg), {
           msgId: msg.id,
           headers: { [HEADERS.replyTo]: `${this.inboxPrefix}.${msg.id}` },
         });
@@ -125,13 +185,17 @@ export class NatsHub extends DurableObject<Bindings> {
     }
   }
 
-  /** Live machines from the heartbeats in KV `machines`. */
-  async machines(): Promise<LiveMachine[]> {
+  private async liveMachines(): Promise<LiveMachine[]> {
     const nc = await this.connection();
     try {
-      const kv = await new Kvm(nc).open(KV_BUCKETS.machines);
-      return await listMachines(kv);
+      // Listing walks KV keys with no timeout of its own: a frozen NATS held /v1/status for minutes.
+      return await withDeadline(
+        (async () => listMachines(await new Kvm(nc).open(KV_BUCKETS.machines)))(),
+        MACHINES_LIST_TIMEOUT_MS,
+        () => hubError('nats_unavailable', `NATS did not list the machines within ${MACHINES_LIST_TIMEOUT_MS} ms`),
+      );
     } catch (err) {
+      if (errText(err).startsWith('nats_unavailable:')) throw err;
       if (err instanceof JetStreamApiError || /not found|no responders/i.test(errText(err))) {
         throw hubError('machines_unavailable', `the ${KV_BUCKETS.machines} bucket does not exist yet: no machine has started`);
       }
@@ -197,8 +261,15 @@ export class NatsHub extends DurableObject<Bindings> {
         this.waiting.get(id)?.(m.string());
       },
     });
-    // The subscription must be on the server before a machine can answer into it.
-    await nc.flush();
+    // The subscription must be on the server before a machine can answer into it; bounded, as a
+    // server that accepted the socket can still be frozen.
+    try {
+      await withDeadline(nc.flush(), timeout, () => new Error(`no answer within ${timeout} ms`));
+    } catch (err) {
+      sub.unsubscribe();
+      void nc.close().catch(() => {});
+      throw hubError('nats_unavailable', `NATS is not answering (${errText(err)})`);
+    }
     this.nc = nc;
     void nc.closed().then(() => {
       sub.unsubscribe();

@@ -13,6 +13,8 @@
  *     GET  /rcpts?address=A  → { count }: RCPT TO commands the SMTP server saw for A
  *     POST /nats/shutdown    → stops nats-server (same ports and data kept)
  *     POST /nats/restart     → starts it again and waits until the machine is serving again
+ *     POST /nats/freeze      → SIGSTOP: sockets stay open, nothing answers
+ *     POST /nats/thaw        → SIGCONT, then waits until the machine is serving again
  *     GET  /machine/output   → the machine's log so far (text)
  * - `machineToken`: the MACHINE_TOKEN binding
  * - `mailDomains`: domains the DNS server answers with a working MX (ok.test, catchall.test)
@@ -108,6 +110,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
         }
         if (route === 'POST /nats/restart') {
           await nats.restart();
+          await machineServing(nats.url, 30_000);
+          return reply(200, { ok: true });
+        }
+        if (route === 'POST /nats/freeze') {
+          nats.freeze();
+          return reply(200, { ok: true });
+        }
+        if (route === 'POST /nats/thaw') {
+          nats.thaw();
           await machineServing(nats.url, 30_000);
           return reply(200, { ok: true });
         }

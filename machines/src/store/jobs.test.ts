@@ -57,6 +57,7 @@ describe.each(STORE_BACKENDS)('job storage on %s', (kind) => {
       created_at: '2025-01-02T03:04:05.000Z',
       finished_at: null,
       average_score: null,
+      reasons: {},
     });
     expect(await getJobWebhook(store, 'job-3')).toMatchObject({ webhook: { url: 'https://hooks.example.test/done', secret: 's3cret' }, deliveredAt: null });
   });

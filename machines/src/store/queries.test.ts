@@ -88,7 +88,10 @@ describe.each(STORE_BACKENDS)('reading jobs and results on %s', (kind) => {
   it('the job\'s average score is the mean of its results\' scores', async () => {
     const items = (await allPages({ limit: 100 })).flatMap((p) => p.items);
     const mean = Math.round(items.reduce((n, i) => n + i.result.score, 0) / items.length);
-    expect((await getJobStatus(store, 'tenant-a', 'job-q'))!.average_score).toBe(mean);
+    const status = (await getJobStatus(store, 'tenant-a', 'job-q'))!;
+    expect(status.average_score).toBe(mean);
+    // sampleResult gives one reason per verdict.
+    expect(status.reasons).toEqual({ deliverable: status.counts.safe, catch_all: status.counts.risky, mailbox_not_found: status.counts.invalid, smtp_timeout: status.counts.unknown });
   });
 
   it('a cursor the API did not issue is refused', async () => {

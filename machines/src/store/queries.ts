@@ -30,7 +30,16 @@ export function getJobStatus(store: Store, tenantId: string, jobId: string): Pro
       .from(jobs)
       .where(and(eq(jobs.id, jobId), eq(jobs.tenantId, tenantId)))
       .limit(1);
-    return row ? toJobStatus(row) : null;
+    if (!row) return null;
+    // The index on (job_id, item_index) keeps this to the job's own rows.
+    const byReason = await store.db
+      .select({ reason: results.reason, n: sql<number>`count(*)::int` })
+      .from(results)
+      .where(and(eq(results.jobId, jobId), eq(results.tenantId, tenantId)))
+      .groupBy(results.reason);
+    const reasons: Record<string, number> = {};
+    for (const r of byReason.sort((a, b) => b.n - a.n || (a.reason < b.reason ? -1 : 1))) reasons[r.reason] = Number(r.n);
+    return { ...toJobStatus(row), reasons };
   });
 }
 

@@ -82,12 +82,17 @@ async function writeBatch(db: Database, rows: readonly ResultRow[]): Promise<Bat
       checkedAt: checkedAt(r.result),
     }));
 
+  const insertResults = (q: Database) =>
+    q.insert(results).values(values).onConflictDoNothing({ target: results.id }).returning({ id: results.id, jobId: results.jobId, isReachable: results.isReachable });
+  // Single checks touch no job row: one INSERT is atomic by itself, and BEGIN/COMMIT would be two
+  // more round trips that each waiting edge pays.
+  if (values.every((v) => v.jobId === null)) {
+    const inserted = await insertResults(db);
+    return { insertedIds: new Set(inserted.map((r) => r.id)), finishedJobs: [] };
+  }
+
   return db.transaction(async (tx) => {
-    const inserted = await tx
-      .insert(results)
-      .values(values)
-      .onConflictDoNothing({ target: results.id })
-      .returning({ id: results.id, jobId: results.jobId, isReachable: results.isReachable });
+    const inserted = await insertResults(tx);
 
     const perJob = new Map<string, { n: number; scoreSum: number; counts: Record<Reachability, number> }>();
     for (const r of inserted) {
@@ -155,7 +160,12 @@ function checkedAt(result: CheckResult): Date {
 export interface ResultWriterOptions {
   /** Most rows in one transaction (default 200). */
   maxBatch?: number;
-  /** How long a row waits for companions before its batch starts (default 20 ms). */
+  /**
+   * How long a row waits for companions before its batch starts. Default 0: a batch starts as soon
+   * as the rows of this turn of the event loop are in, and rows that come while it commits form the
+   * next one (group commit), so an idle machine writes a single check at once and a busy one still
+   * writes in large batches.
+   */
   maxDelayMs?: number;
   /**
    * A batch not committed by then is reported failed (its writes reject as
@@ -192,16 +202,17 @@ export class WriterClosedError extends Error {
 
 export function createResultWriter(store: Store, opts: ResultWriterOptions = {}): ResultWriter {
   const maxBatch = Math.max(1, opts.maxBatch ?? 200);
-  const maxDelayMs = Math.max(0, opts.maxDelayMs ?? 20);
+  const maxDelayMs = Math.max(0, opts.maxDelayMs ?? 0);
   const commitTimeoutMs = Math.max(1, opts.commitTimeoutMs ?? 15_000);
   let pending: Pending[] = [];
   let running: Promise<void> | null = null;
-  let timer: NodeJS.Timeout | null = null;
+  let timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   let closed = false;
 
   const start = () => {
     if (timer) {
-      clearTimeout(timer);
+      if (maxDelayMs === 0) clearImmediate(timer as NodeJS.Immediate);
+      else clearTimeout(timer as NodeJS.Timeout);
       timer = null;
     }
     if (running || pending.length === 0) return;
@@ -271,7 +282,7 @@ export function createResultWriter(store: Store, opts: ResultWriterOptions = {})
       pending.push({ row, resolve, reject });
       if (running) return; // picked up when the current batch ends
       if (pending.length >= maxBatch) start();
-      else if (!timer) timer = setTimeout(start, maxDelayMs);
+      else if (!timer) timer = maxDelayMs === 0 ? setImmediate(start) : setTimeout(start, maxDelayMs);
     });
   };
 

@@ -144,6 +144,9 @@ describe('classifyReply order of evidence', () => {
       classifyReply({ code: 550, text: '5.7.1 Client host [192.0.2.1] blocked using zen.spamhaus.org; user unknown' }),
     ).toBe('policy');
     expect(classifyReply({ code: 550, text: '5.7.1 Requested action not taken: mailbox unavailable' })).toBe('policy');
+    // The phrasings issue 10 names: a 5.7.x about the recipient is about the mailbox.
+    expect(classifyReply({ code: 550, text: '5.7.1 This address is marked as invalid' })).toBe('no_mailbox');
+    expect(classifyReply({ code: 554, text: '5.7.1 <user@example.test>: recipient does not exist' })).toBe('no_mailbox');
   });
 
   it('reports the Microsoft 365 edge-blocking reply as no mailbox, and other "Access denied" as not', () => {

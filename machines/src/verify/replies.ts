@@ -133,10 +133,11 @@ export const REPLY_PATTERNS: readonly ReplyPattern[] = [
   {
     // 504 5.5.2 <localhost>: Helo command rejected: need fully-qualified hostname   (our HELO name)
     // 450 4.7.1 <foo.>: Helo command rejected: Host not found   (Postfix reject_unknown_helo_hostname)
+    // 550 HELO denied   (Haraka)
     id: 'helo-rejected',
     class: 'policy',
     stage: 'override',
-    match: /\bhelo command rejected|\bhelo domain\b|\b(?:helo|ehlo) (?:host ?name|name)\b/,
+    match: /\bhelo command rejected|\bhelo domain\b|\b(?:helo|ehlo) (?:host ?name|name)\b|\b(?:helo|ehlo) denied\b/,
   },
 
   // ---- About our reverse path (FROM_EMAIL's address or domain), not our IP and not the mailbox: the operator
@@ -154,11 +155,13 @@ export const REPLY_PATTERNS: readonly ReplyPattern[] = [
     // 554 Mail from nekonyaan@example.net rejected for policy reasons.
     // 550 5.2.0 <x@example.test> From: Domain is invalid. Please provide a valid From: IB506   (GoDaddy)
     // 550 5.7.1 can't determine Purported Responsible Address   (Courier, Sender ID)
+    // 550 sender <probe@example.test> denied   (Haraka)
+    // 553 sorry, your envelope sender domain must exist (#5.7.1)   (qmail)
     id: 'sender-address',
     class: 'sender',
     stage: 'override',
     match:
-      /\bsender address\b|\bsender domain\b|\bmail ?from domain\b|\bsending domain\b|\bdomain of sender\b|sender verify|\bverification failed for <|\bsender (?:was )?rejected\b|\bmail from <?[^\s<>@]+@[^\s<>]+>? rejected|\bfrom: domain is invalid|purported responsible address|unauthenticated senders?\b/,
+      /\bsender address\b|\bsender domain\b|\bmail ?from domain\b|\bsending domain\b|\bdomain of sender\b|sender verify|\bverification failed for <|\bsender (?:was )?rejected\b|\bmail from <?[^\s<>@]+@[^\s<>]+>? rejected|\bfrom: domain is invalid|purported responsible address|unauthenticated senders?\b|\bsender <[^>]*> denied\b|\benvelope sender\b/,
   },
   {
     // 550 <example@example.com>: Reject due to SPF policy. The originating IP of the message is not permitted by the domain owner
@@ -274,10 +277,12 @@ export const REPLY_PATTERNS: readonly ReplyPattern[] = [
     // 550 User not local or invalid address – Relay denied
     // 5.7.1 Relaying denied: You must check for new mail before sending mail. [23.129.64.216]
     // relay not permitted!
+    // 550 I cannot deliver mail for <user@example.test>   (Haraka: no rcpt plugin takes this domain)
+    // 553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)   (qmail)
     id: 'relay-denied',
     class: 'relay_denied',
     stage: 'override',
-    match: /relay access denied|unable to relay|relaying denied|relay(?:ing)? not permitted|relay denied|user not local/,
+    match: /relay access denied|unable to relay|relaying denied|relay(?:ing)? not permitted|relay denied|user not local|\bi cannot deliver (?:mail )?for\b|list of allowed rcpthosts|\bwe don't relay\b/,
   },
 
   // A per-recipient rule (Postfix check_recipient_access, Trend Micro directory check) outside the
@@ -340,11 +345,12 @@ export const REPLY_PATTERNS: readonly ReplyPattern[] = [
     // sorry, mail from your location [5.79.109.48] is administratively denied (#5.7.1)
     // Connection rejected by policy [7.3] 38206, please visit https://support.symantec.com/...
     // JunkMail rejected - (gmail.com) [193.218.118.140]:46615 is in an RBL: ...
+    // 554 Your mail is not welcome here   (Haraka, connect-time refusal)
     id: 'policy-words',
     class: 'policy',
     stage: 'override',
     match:
-      /access denied|\bblock(?:ed)?\b|\bspam\b|junkmail|administratively denied|not yet authorized|rejected by policy|policy rejection|local policy|connection rejected/,
+      /access denied|\bblock(?:ed)?\b|\bspam\b|junkmail|administratively denied|not yet authorized|rejected by policy|policy rejection|local policy|connection rejected|\bnot welcome\b/,
   },
 
   // ---- The server's own trouble: not the mailbox, not us.
@@ -401,6 +407,8 @@ export const REPLY_PATTERNS: readonly ReplyPattern[] = [
         'unknown local part',
         'unrouteable address',
         'not our customer',
+        'not in my validrcptto list',
+        'marked as invalid',
       ].join('|'),
     ),
   },
