@@ -112,7 +112,6 @@ describe('emailcheck dev (npm start)', () => {
       ALLOW_PRIVATE_MX: '1',
       HELO_NAME: 'dev-stack.test',
       FROM_EMAIL: 'verify@dev-stack.test',
-      MACHINE_TOKEN: 'dev-stack-machine-token-0123456789',
     };
   });
 
