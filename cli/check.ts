@@ -50,6 +50,7 @@ function parseCheckArgs(argv: string[]) {
         'hello-name': { type: 'string' },
         proxy: { type: 'string' },
         'allow-private-mx': { type: 'boolean' },
+        'allow-mx-range': { type: 'string', multiple: true },
       },
     });
   } catch (err) {
@@ -92,6 +93,7 @@ export async function runCheck(argv: string[], io: CheckIo): Promise<number> {
     HELO_NAME: values['hello-name'],
     PROXY_URL: values.proxy,
     ALLOW_PRIVATE_MX: values['allow-private-mx'] ? '1' : undefined,
+    ALLOW_MX_RANGES: values['allow-mx-range']?.join(','),
   };
   for (const [k, v] of Object.entries(flagToEnv)) if (v !== undefined) source[k] = v;
   let options;

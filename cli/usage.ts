@@ -13,7 +13,7 @@ Usage:
   emailcheck check [EMAIL...] [--input FILE|-] [--json] [--format ndjson|csv]
                    [--concurrency N] [--dns-server HOST:PORT] [--smtp-port N]
                    [--smtp-timeout SECONDS] [--from-email ADDR] [--hello-name NAME]
-                   [--proxy socks5://[user:pass@]host:port] [--allow-private-mx]
+                   [--proxy socks5://[user:pass@]host:port] [--allow-mx-range CIDR] [--allow-private-mx]
 
 Options:
   -i, --input FILE|-     read addresses from FILE (one per line, or a CSV's first column); - is stdin
@@ -26,7 +26,8 @@ Options:
   --from-email ADDR      MAIL FROM address (default verify@ + the EHLO name)
   --hello-name NAME      our EHLO name (an FQDN of ours, never a provider's)
   --proxy URL            connect through a SOCKS5 proxy
-  --allow-private-mx     allow MX hosts in private/loopback ranges (local test servers)
+  --allow-mx-range CIDR  allow MX hosts in this non-public range, e.g. an internal relay (repeatable)
+  --allow-private-mx     allow MX hosts on any non-public address (local test servers)
   -h, --help             this help`;
 
 const MACHINE = `emailcheck machine: run one machine process (JetStream consumers, the verifier, the results store)

@@ -4,6 +4,7 @@
  * process reads its settings through `readEnv`, and the README's table is printed
  * from the same entries (`npm run env:table`), so code and docs cannot drift.
  */
+import { parseCidr, type CidrRange } from './ip-address.ts';
 
 export class ConfigError extends Error {
   readonly code = 'invalid_config';
@@ -54,6 +55,24 @@ export function parseHostPort(raw: string, name: string, defaultPort: number): s
 }
 
 export const env = {
+  cidrList(description: string, opts: { flag?: string } = {}): EnvVar<CidrRange[]> {
+    return {
+      kind: 'list',
+      default: [],
+      description,
+      flag: opts.flag,
+      parse: (raw, name) =>
+        raw
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+          .map((s) => {
+            const range = parseCidr(s);
+            if (!range) throw new ConfigError(`${name}: "${s}" is not a CIDR range (e.g. 10.20.0.0/16 or fd00:25::/64, host bits zero)`);
+            return range;
+          }),
+    };
+  },
   int(def: number, description: string, opts: { min?: number; max?: number; flag?: string } = {}): EnvVar<number> {
     return { kind: 'int', default: def, description, flag: opts.flag, parse: intVar(opts.min ?? 0, opts.max) };
   },
@@ -125,9 +144,13 @@ export const verifierEnv = {
     defaultDoc: 'the host name',
   }),
   PROXY_URL: env.string(undefined, 'SOCKS5 proxy for SMTP: `socks5://[user:pass@]host:port`.', { flag: '--proxy', pattern: /^socks5h?:\/\// }),
-  ALLOW_PRIVATE_MX: env.bool(false, 'Allow MX hosts on private, loopback, link-local or multicast addresses (local test harnesses only).', {
+  ALLOW_PRIVATE_MX: env.bool(false, 'Allow MX hosts on any address that is not public (private, loopback, link-local, documentation, multicast): local test harnesses only. ALLOW_MX_RANGES allows chosen ranges instead.', {
     flag: '--allow-private-mx',
   }),
+  ALLOW_MX_RANGES: env.cidrList(
+    'MX addresses in these ranges are connected to although they are not public, comma-separated CIDR (e.g. an internal relay at `10.20.0.0/16`, a lab at `fd00:25::/64`); every other non-public address stays refused.',
+    { flag: '--allow-mx-range' },
+  ),
   CATCH_ALL_PROBE: env.bool(true, 'Probe a random address at the domain to detect catch-all servers (provider rules may still skip it).'),
   CATCH_ALL_TTL: env.int(21_600, 'Seconds a domain\'s catch-all probe answer is reused by every later check of the domain (machines share it cluster-wide in JetStream KV); 0: probe every check.', { min: 0, max: 7 * 86_400 }),
   GROUP_SESSIONS: env.bool(true, 'Check the addresses of one domain in one SMTP session (one EHLO and MAIL FROM, a RCPT each, caps per session from rules.json); 0: one session per address.'),
@@ -148,6 +171,7 @@ export const machineEnv = {
   PGLITE_SHARED_BUFFERS_MB: env.int(16, 'shared_buffers of the embedded PGlite, in MB (Postgres\'s default is 128 MB); with its other memory settings sized for one process on a laptop.', { min: 1, max: 1024 }),
   MACHINE_ID: env.string(undefined, 'Name of this machine in heartbeats and logs.', { defaultDoc: 'host name + pid', pattern: /^[A-Za-z0-9_-]{1,64}$/ }),
   CONCURRENCY: env.int(5, 'Checks in flight on this machine at once.', { min: 1, max: 1000 }),
+  GROUP_FETCH: env.int(100, 'Bulk messages a machine fetches at once when GROUP_SESSIONS is on; the same-domain ones of a fetch share one SMTP session (each still acked alone).', { min: 1, max: 1000 }),
   HTTP_PORT: env.int(9464, 'Port of /healthz and /metrics (Prometheus); 0 turns it off.', { min: 0, max: 65535 }),
   MAX_DELIVER: env.int(5, 'Deliveries of a check message before a temporary outcome is stored as final `unknown`.', { min: 1, max: 100 }),
   RETRY_DELAY_MS: env.int(60_000, 'Delay before the first retry of a temporary outcome (greylisting, 4xx); doubles each time.', { min: 0 }),

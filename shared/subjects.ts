@@ -27,6 +27,8 @@ export const CONSUMERS = {
 export const KV_BUCKETS = {
   throttle: 'throttle',
   machines: 'machines',
+  /** Catch-all probe answers per domain, shared by every machine (bucket TTL = CATCH_ALL_TTL). */
+  catchAll: 'catchall',
 } as const;
 
 export const HEADERS = {

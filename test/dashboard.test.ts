@@ -10,7 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -160,7 +160,7 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
     await shot('home-single-check');
   });
 
-  it('bad files get a clear message and nothing is submitted: no address column (dropped on the box), over the size limit', async () => {
+  it('bad files get a clear message and nothing is submitted: no address column (dropped on the box), unreadable, over the size limit', async () => {
     expect(await page.locator('#upload-limits').textContent()).toMatch(/Up to 100,000 addresses and 10 MB per upload/);
     const before = await jobCount();
 
@@ -180,6 +180,14 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
     await page.getByRole('button', { name: 'Start checking' }).click();
     await expect.poll(() => message().textContent()).toMatch(/names no email column/);
     await shot('upload-no-address-column');
+
+    // A file that went away between choosing and uploading (moved, on an unplugged drive).
+    const gone = join(profileDir, 'moved.csv');
+    await writeFile(gone, 'email\nann@mail.test\n');
+    await page.getByLabel('CSV or text file').setInputFiles(gone);
+    await rm(gone);
+    await page.getByRole('button', { name: 'Start checking' }).click();
+    await expect.poll(() => message().textContent()).toMatch(/"moved\.csv" could not be read/);
 
     await page.getByLabel('CSV or text file').setInputFiles({ name: 'huge.csv', mimeType: 'text/csv', buffer: Buffer.alloc(11 * 1024 * 1024, 'a') });
     await page.getByRole('button', { name: 'Start checking' }).click();
@@ -213,4 +221,20 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
     expect(await page.locator('#jobs-table tbody tr').first().textContent()).toMatch(/finished.*50 \/ 50/);
     await shot('jobs-list');
   }, 180_000);
+
+  it('a pasted list becomes a job too (duplicates once), and every verdict downloads as JSON', async () => {
+    await page.getByRole('link', { name: 'Check & upload' }).click();
+    await page.getByLabel('Or paste addresses, one per line').fill('alice@mail.test\nnobody@mail.test\n\nalice@mail.test\n');
+    await page.getByRole('button', { name: 'Start checking' }).click();
+    await page.waitForURL(/#\/jobs\/job_/);
+    await expect.poll(() => page.locator('#job-state').textContent(), { timeout: 60_000, interval: 500 }).toMatch(/^Finished: 2 of 2 checked/);
+    for (const v of ['risky', 'invalid', 'unknown']) await page.getByLabel(v, { exact: true }).check();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download JSON' }).click()]);
+    const items = JSON.parse(await readFile((await download.path())!, 'utf8')) as { email: string; result: { is_reachable: string; score: number } }[];
+    expect(items.map((i) => [i.email, i.result.is_reachable])).toEqual([
+      ['alice@mail.test', 'safe'],
+      ['nobody@mail.test', 'invalid'],
+    ]);
+    expect(items[1]!.result.score).toBe(0);
+  }, 90_000);
 });

@@ -10,12 +10,14 @@ import { withoutCredentials } from '../../shared/redact.ts';
 import { CONSUMERS } from '../../shared/subjects.ts';
 import type { MachineEnv, ThrottleEnv } from '../../shared/config.ts';
 import type { CheckResult } from '../../shared/result.ts';
-import { connectNats, ensureTopology, startHeartbeat } from './nats/index.ts';
+import { connectNats, createKvCatchAllStore, ensureTopology, startHeartbeat } from './nats/index.ts';
 import { createThrottle, resolveEgressIp, throttlesOff } from './throttle/index.ts';
 import { createResultWriter, openDatabase } from './store/index.ts';
-import { verify, type VerifyOptions } from './verify/index.ts';
+import { groupKeyOf, verify, verifyGroup, type VerifyOptions } from './verify/index.ts';
 import { createAttemptCounter } from './work/attempts.ts';
-import { handleBulkItem, handleSingleCheck, type CheckHandlerDeps } from './work/check-handler.ts';
+import { handleBulkGroup, handleBulkItem, handleSingleCheck, type CheckHandlerDeps } from './work/check-handler.ts';
+import { messageBody } from './work/message-body.ts';
+import { BulkItemMessage } from '../../shared/messages.ts';
 import { startDispatcher } from './work/dispatcher.ts';
 import { startHealthServer } from './work/health-server.ts';
 import { handleJobChunk } from './work/job-intake.ts';
@@ -98,7 +100,10 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
   });
   // JetStream never stops redelivering (max_deliver -1): the handler stores the final
   // outcome itself at MAX_DELIVER, so a crash during the last delivery loses nothing.
-  const topo = await ensureTopology(nc, { maxDeliver: -1, ackWaitMs: m.ACK_WAIT_MS, replicas: m.NATS_REPLICAS });
+  const catchAllTtlMs = cfg.verify.catchAllTtlMs ?? 0;
+  const topo = await ensureTopology(nc, { maxDeliver: -1, ackWaitMs: m.ACK_WAIT_MS, replicas: m.NATS_REPLICAS, catchAllTtlMs: catchAllTtlMs > 0 ? catchAllTtlMs : undefined });
+  // Catch-all answers are shared by every machine of the cluster, not kept per process.
+  const verifyOptions: VerifyOptions = { ...cfg.verify, catchAll: catchAllTtlMs > 0 ? createKvCatchAllStore({ kv: topo.kv.catchAll, ttlMs: catchAllTtlMs }) : undefined };
   const service = await startService(nc, store, { version: VERSION, machineId: id, log });
 
   let natsUp = true;
@@ -136,9 +141,12 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
   });
 
   const verifyFn = cfg.verifyFn ?? verify;
+  // Tests that replace the verifier count its calls: they get one call per address.
+  const grouping = verifyOptions.groupSessions !== false && !cfg.verifyFn;
   const deps: CheckHandlerDeps = {
     nc,
-    verify: (email, beforeSmtp) => verifyFn(email, { ...cfg.verify, egressIp, beforeSmtp }),
+    verify: (email, beforeSmtp) => verifyFn(email, { ...verifyOptions, egressIp, beforeSmtp }),
+    verifyGroup: grouping ? (emails, beforeSmtp) => verifyGroup(emails, { ...verifyOptions, egressIp, beforeSmtp }) : undefined,
     throttle,
     attempts: createAttemptCounter(topo.kv.throttle),
     writer,
@@ -159,10 +167,25 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
   const checks = startDispatcher({
     feeds: [
       { name: 'single', consumer: await consumer(CONSUMERS.single), capacity: m.CONCURRENCY },
-      { name: 'bulk', consumer: await consumer(CONSUMERS.bulk), capacity: m.CONCURRENCY },
+      // Grouping: a fetch large enough that same-domain items (intake publishes them in domain order) arrive together.
+      { name: 'bulk', consumer: await consumer(CONSUMERS.bulk), capacity: grouping ? Math.max(m.CONCURRENCY, m.GROUP_FETCH) : m.CONCURRENCY },
     ],
     concurrency: m.CONCURRENCY,
     ackWaitMs: m.ACK_WAIT_MS,
+    group: grouping
+      ? {
+          feed: 'bulk',
+          key: (msg) => {
+            const body = messageBody(BulkItemMessage, msg);
+            return body ? groupKeyOf(body.email) : null;
+          },
+          max: m.GROUP_FETCH,
+          handle: (msgs, _feed, release) => {
+            metrics.inFlight.inc(msgs.length);
+            return handleBulkGroup(msgs, deps, release).finally(() => metrics.inFlight.dec(msgs.length));
+          },
+        }
+      : undefined,
     // The worker is freed when the SMTP part is over; the write and ack finish behind it.
     handle: (msg, feed, release) => {
       metrics.inFlight.inc();

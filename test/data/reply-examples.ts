@@ -732,6 +732,9 @@ export const REPLY_EXAMPLES: readonly ReplyExample[] = [
   { code: 521, text: '5.3.2 Service currently unavailable', expected: 'policy', source: 'vdukhovni/postfix src/postscreen/postscreen.c (drop)' },
   { code: 450, text: '4.3.2 Service currently unavailable', expected: 'greylisted', source: 'vdukhovni/postfix src/postscreen/postscreen_state.c (RCPT while after-greeting tests are pending: come back later)' },
 
+  { code: 521, text: '5.2.1 : (CON:B1) http://postmaster.info.aol.com/errors/554conb1.html', expected: 'policy', source: 'mailchannels.com blog, "Why did I get 521 5.2.1 : (CON:B1)" (AOL: our IP, in a 5.2.1)' },
+  { code: 521, text: '5.2.1 "Service unavailable. Please try again later."', expected: 'policy', source: 'admin.shamot.cz, AOL servers answering 521 5.2.1 (RFC 7504 521: the host, never one mailbox)' },
+
   // ---- disabled, suspended, locked, inactive or frozen accounts, in whatever words (mailbox_disabled)
   { code: 550, text: 'Mailbox is frozen. See http://mail.i.ua/err/3/', expected: 'disabled', source: `${SISIMAI('rhost-iua-01.eml')} (i.ua)` },
   {
@@ -788,6 +791,8 @@ export const REPLY_EXAMPLES: readonly ReplyExample[] = [
   { code: 553, text: 'sorry, this recipient is not in my validrcptto list (#5.7.1)', expected: 'no_mailbox', source: `${QMAIL} err_vrt` },
   { code: 553, text: 'sorry, no mailbox here by that name. (#5.1.1)', expected: 'no_mailbox', source: `${QMAIL} err_badrcpt` },
   { code: 252, text: "send some mail, i'll try my best", expected: 'cannot_verify', source: `${QMAIL} err_vrfy` },
+
+  { code: 550, text: 'info@sbb.ch refused: user invalid', expected: 'no_mailbox', source: 'mailgun/mailgun-php issue #105 (RCPT TO transcript)' },
 
   // ---- a restriction the recipient sets on its senders: neither our IP nor a missing mailbox (unknown)
   {

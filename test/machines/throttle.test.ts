@@ -49,7 +49,8 @@ describe('machines: JetStream-enforced throttles per egress IP', () => {
   const running: MachineProcess[] = [];
 
   const machines = async (n: number, env: (i: number) => Record<string, string>) => {
-    const started = await Promise.all(Array.from({ length: n }, (_, i) => startMachineProcess(fx.machineEnv(env(i)))));
+    // One session per address (GROUP_SESSIONS=0): these tests count and space sessions per check; grouped ones are in grouped.test.ts.
+    const started = await Promise.all(Array.from({ length: n }, (_, i) => startMachineProcess(fx.machineEnv({ GROUP_SESSIONS: '0', ...env(i) }))));
     running.push(...started);
     return started;
   };

@@ -5,6 +5,8 @@
  * the signed-in key (sessionStorage, Bearer header). Kept as a string: workerd serves it as it
  * is, with no bundler step (no template literals inside, so it can live in String.raw).
  */
+import { ADDRESS_HEADER } from '../bulk/csv-addresses.ts';
+
 export const APP_JS = String.raw`'use strict';
 (function () {
   var KEY_STORAGE = 'emailcheck.apiKey';
@@ -63,8 +65,18 @@ export const APP_JS = String.raw`'use strict';
 
   function showView(name) {
     var views = document.querySelectorAll('.view');
-    for (var i = 0; i < views.length; i++) views[i].hidden = views[i].id !== 'view-' + name;
+    var changed = false;
+    for (var i = 0; i < views.length; i++) {
+      var show = views[i].id === 'view-' + name;
+      if (show && views[i].hidden) changed = true;
+      views[i].hidden = !show;
+    }
     $('nav').hidden = name === 'sign-in';
+    // A screen reader hears the new view's heading, and Tab starts from it.
+    if (changed) {
+      var h = document.querySelector('#view-' + name + ' h1');
+      if (h) { h.setAttribute('tabindex', '-1'); h.focus(); }
+    }
   }
 
   function stopPolling() { if (pollTimer) { clearTimeout(pollTimer); pollTimer = null; } }
@@ -185,30 +197,43 @@ export const APP_JS = String.raw`'use strict';
     return n + ' bytes';
   }
 
-  var HEADER = /^\s*(e-?mail|e-?mail[_ ]?address|address|mail)\s*$/i;
+  var HEADER = new RegExp(` + JSON.stringify(ADDRESS_HEADER.source) + String.raw`, 'i');
 
   /** The pasted list: one address per line (commas and semicolons separate too). */
   function pastedAddresses(text) {
     return text.split(/[\r\n,;]+/).map(function (s) { return s.trim(); }).filter(function (s) { return s !== ''; });
   }
 
-  /** A first look at a file, as the API will see it: too many lines, or a header with no address column. */
-  function inspectCsv(text) {
-    var lines = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
-    var first = null;
-    var count = 0;
-    for (var i = 0; i < lines.length; i++) {
-      if (lines[i].trim() === '' || /^[,\s"]*$/.test(lines[i])) continue;
-      count++;
-      if (first === null) first = lines[i];
+  /** Records of a CSV (line breaks inside quotes do not end one), each with its first line's text. */
+  function csvRecordStarts(text) {
+    var starts = [];
+    var inQuote = false;
+    var start = 0;
+    for (var i = 0; i <= text.length; i++) {
+      var c = text.charCodeAt(i);
+      if (c === 34) inQuote = !inQuote;
+      else if (i === text.length || (!inQuote && (c === 10 || c === 13))) {
+        var record = text.slice(start, i);
+        if (record.replace(/[\s,"]/g, '') !== '') starts.push(record);
+        if (c === 13 && text.charCodeAt(i + 1) === 10) i++;
+        start = i + 1;
+      }
     }
-    if (first === null) return { count: 0, problem: 'The file holds no addresses.' };
+    return starts;
+  }
+
+  /** A first look at a file, as the API will see it: how many addresses, or a header with no address column. */
+  function inspectCsv(text) {
+    var records = csvRecordStarts(text.replace(/^\uFEFF/, ''));
+    if (records.length === 0) return { count: 0, problem: 'The file holds no addresses.' };
+    var first = records[0];
     var cells = first.split(',').map(function (c) { return c.replace(/^\s*"|"\s*$/g, ''); });
     var named = cells.some(function (c) { return HEADER.test(c); });
-    if (named) count--;
+    var count = records.length - (named ? 1 : 0);
     if (!named && cells.length > 1 && first.indexOf('@') === -1) {
       return { count: count, problem: 'The first row (' + cells.slice(0, 6).join(', ') + ') names no email column and holds no address. Name the address column "email" and upload again.' };
     }
+    if (count === 0) return { count: 0, problem: 'The file has a header row but no addresses.' };
     return { count: count, problem: null };
   }
 

@@ -14,8 +14,8 @@ export interface CsvAddress {
   line: number;
 }
 
-/** Same header words as the CLI's input (cli/input.ts): only the first non-blank record can be one. */
-const HEADER = /^\s*(e-?mail|e-?mail[_ ]?address|address|mail)\s*$/i;
+/** Same header words as the CLI's input (cli/input.ts): only the first non-blank record can be one. The dashboard checks a file with it before upload. */
+export const ADDRESS_HEADER = /^\s*(e-?mail|e-?mail[_ ]?address|address|mail)\s*$/i;
 
 /** Line breaks in text[from, to): CRLF, LF and bare CR each count once. */
 function countBreaks(text: string, from: number, to: number): number {
@@ -132,7 +132,7 @@ export function csvUpload(file: string): CsvUpload {
     }
   }
   if (!first) return { columns: null, addressColumn: 0, rows: [] };
-  const named = first.fields.findIndex((f) => HEADER.test(f));
+  const named = first.fields.findIndex((f) => ADDRESS_HEADER.test(f));
   const withAt = first.fields.findIndex((f) => f.includes('@'));
   if (named === -1 && withAt === -1 && first.fields.length > 1) {
     const shown = first.fields.slice(0, 6).map((f) => JSON.stringify(f.trim().slice(0, 40))).join(', ');

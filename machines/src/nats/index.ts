@@ -13,3 +13,4 @@ export {
   type LiveMachine,
   type MachineInfo,
 } from './heartbeat.ts';
+export { createKvCatchAllStore, catchAllKey } from './catch-all-kv.ts';

@@ -50,7 +50,7 @@ describe('ensureTopology', () => {
     }
     const names = [];
     for await (const s of jsm.streams.list()) names.push(s.config.name);
-    expect(names.sort()).toEqual(['JOBS', `KV_${KV_BUCKETS.machines}`, `KV_${KV_BUCKETS.throttle}`, 'VERIFY']);
+    expect(names.sort()).toEqual(['JOBS', `KV_${KV_BUCKETS.catchAll}`, `KV_${KV_BUCKETS.machines}`, `KV_${KV_BUCKETS.throttle}`, 'VERIFY']);
 
     const single = (await jsm.consumers.info(CONSUMERS.single.stream, CONSUMERS.single.name)).config;
     expect(single).toMatchObject({ ack_policy: 'explicit', filter_subject: 'verify.single', max_deliver: 3, max_ack_pending: 50, ack_wait: nanos(10_000) });

@@ -44,12 +44,14 @@ export interface TopologyOptions {
   throttleTtlMs?: number;
   /** Stream and KV replicas (1 for a single server, 3 in a cluster). Default 1. */
   replicas?: number;
+  /** Catch-all probe answers vanish this long after they were stored (CATCH_ALL_TTL). Default 6 h. */
+  catchAllTtlMs?: number;
 }
 
 export interface Topology {
   js: JetStreamClient;
   jsm: JetStreamManager;
-  kv: { throttle: KV; machines: KV };
+  kv: { throttle: KV; machines: KV; catchAll: KV };
 }
 
 export const TOPOLOGY_DEFAULTS = {
@@ -59,6 +61,7 @@ export const TOPOLOGY_DEFAULTS = {
   jobsMaxAckPending: 100,
   machinesTtlMs: 30_000,
   throttleTtlMs: 2 * 24 * 60 * 60 * 1000,
+  catchAllTtlMs: 6 * 60 * 60 * 1000,
   replicas: 1,
 } as const;
 
@@ -107,7 +110,8 @@ export async function ensureTopology(nc: NatsConnection, opts: TopologyOptions):
   const kvm = new Kvm(js);
   const throttle = await ensureBucket(kvm, jsm, KV_BUCKETS.throttle, o.throttleTtlMs, o.replicas);
   const machines = await ensureBucket(kvm, jsm, KV_BUCKETS.machines, o.machinesTtlMs, o.replicas);
-  return { js, jsm, kv: { throttle, machines } };
+  const catchAll = await ensureBucket(kvm, jsm, KV_BUCKETS.catchAll, o.catchAllTtlMs, o.replicas);
+  return { js, jsm, kv: { throttle, machines, catchAll } };
 }
 
 function stripUndefined<T extends object>(o: T): T {

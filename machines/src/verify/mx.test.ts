@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DOCUMENTATION_RANGES } from '../../../test/support/documentation-ranges.ts';
 import { startDnsServer, type DnsZone, type TestDnsServer } from '../../../test/support/dns-server.ts';
+import { parseCidr } from '../../../shared/ip-address.ts';
 import { decideHosts, lookupMx, orderMxRecords } from './mx.ts';
 import type { MxLookup, MxLookupOptions } from './types.ts';
 
-// Documentation ranges (192.0.2/24, 198.51.100/24, 2001:db8::/32) stand in for public addresses.
+// Documentation ranges (192.0.2/24, 198.51.100/24, 2001:db8::/32) stand in for public addresses: allowed
+// explicitly (allowRanges), as an operator allows an internal relay; private ones stay refused.
 const zone: DnsZone = {
   'ordered.test': {
     MX: [
@@ -100,6 +103,7 @@ const opts = (over: Partial<MxLookupOptions> = {}): MxLookupOptions => ({
   servers: [dns.server],
   timeoutMs: 300,
   allowPrivate: false,
+  allowRanges: DOCUMENTATION_RANGES,
   maxAddresses: 5,
   ...over,
 });
@@ -305,6 +309,15 @@ describe('lookupMx: private addresses', () => {
       kind: 'private_mx_refused',
       records: ['lo.internal.test', 'lan.internal.test'],
     });
+  });
+
+  it('documentation addresses are not public: refused unless a range allows them', async () => {
+    expect(await lookupMx('literal.test', opts({ allowRanges: [] }))).toEqual({ kind: 'private_mx_refused', records: ['192.0.2.80'] });
+  });
+
+  it('an allowed range lets in its addresses only, not the rest of private space', async () => {
+    const mx = await lookupMx('internal.test', opts({ allowRanges: [parseCidr('10.1.0.0/16')!] }));
+    expect(mx).toMatchObject({ kind: 'ok', hosts: [{ exchange: 'lan.internal.test', addresses: ['10.1.2.3'] }] });
   });
 
   it('are allowed when allowPrivate is set (local test harnesses)', async () => {

@@ -4,7 +4,8 @@
  * asked only of the configured resolvers (never getaddrinfo or /etc/hosts).
  */
 import { Resolver } from 'node:dns/promises';
-import { isPublicAddress, parseIpv4, parseIpv6 } from './address-ranges.ts';
+import type { CidrRange } from '../../../shared/ip-address.ts';
+import { mayConnectTo, parseIpv4, parseIpv6 } from './address-ranges.ts';
 import type { MxHost, MxLookup, MxLookupOptions, UnresolvedMx } from './types.ts';
 
 /** An MX record as the resolver gives it (c-ares names the preference `priority`; null MX comes back as exchange ''). */
@@ -71,7 +72,8 @@ export interface HostResolution {
 }
 
 /** The addresses of one resolved host that we may connect to (the private-range rule). */
-const usableAddresses = (r: HostResolution, allowPrivate: boolean): string[] => (allowPrivate ? r.addresses : r.addresses.filter(isPublicAddress));
+const usableAddresses = (r: HostResolution, allowPrivate: boolean, allowRanges: readonly CidrRange[] = []): string[] =>
+  allowPrivate ? r.addresses : r.addresses.filter((a) => mayConnectTo(a, false, allowRanges));
 
 /** Why a host gave no usable address, for the result's account of the MX walk. */
 function unresolvedWhy(r: HostResolution): UnresolvedMx['why'] {
@@ -93,12 +95,12 @@ function unresolvedWhy(r: HostResolution): UnresolvedMx['why'] {
  * 'no_mail_server' (RFC 5321 5.1: no MX and no A/AAAA, nowhere to deliver).
  * When some host is usable, the others are listed in `unresolved`: they cost no attempt.
  */
-export function decideHosts(resolved: HostResolution[], records: string[], implicit: boolean, allowPrivate: boolean): MxLookup {
+export function decideHosts(resolved: HostResolution[], records: string[], implicit: boolean, allowPrivate: boolean, allowRanges: readonly CidrRange[] = []): MxLookup {
   const hosts: MxHost[] = [];
   const unresolved: UnresolvedMx[] = [];
   let refused = false;
   for (const r of resolved) {
-    const usable = usableAddresses(r, allowPrivate);
+    const usable = usableAddresses(r, allowPrivate, allowRanges);
     if (usable.length < r.addresses.length) refused = true;
     if (usable.length > 0) hosts.push({ exchange: r.exchange, preference: r.preference, addresses: usable });
     else unresolved.push({ exchange: r.exchange, preference: r.preference, why: unresolvedWhy(r) });
@@ -258,7 +260,7 @@ export async function lookupMx(domain: string, opts: MxLookupOptions): Promise<M
   const records = candidates.map((c) => c.exchange);
 
   const resolved = await resolveInOrder(dns, candidates, opts);
-  return decideHosts(resolved, records, implicit, opts.allowPrivate);
+  return decideHosts(resolved, records, implicit, opts.allowPrivate, opts.allowRanges);
 }
 
 /**
@@ -287,7 +289,7 @@ async function resolveInOrder(dns: StageResolver, candidates: Array<{ exchange: 
       ),
     );
     resolved.push(...round);
-    for (const r of round) known += usableAddresses(r, opts.allowPrivate).length;
+    for (const r of round) known += usableAddresses(r, opts.allowPrivate, opts.allowRanges).length;
   }
   return resolved;
 }

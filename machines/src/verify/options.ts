@@ -28,11 +28,13 @@ export function verifyOptionsFrom(values: VerifierEnv): VerifyOptions {
     helloName,
     proxyUrl: values.PROXY_URL,
     allowPrivateMx: values.ALLOW_PRIVATE_MX,
+    allowMxRanges: values.ALLOW_MX_RANGES,
     catchAllProbe: values.CATCH_ALL_PROBE,
     egressIp: values.EGRESS_IP,
     mxCache: values.MX_CACHE_TTL > 0 ? createMxCache({ ttlMs: values.MX_CACHE_TTL * 1000 }) : undefined,
     // In-process; a machine replaces it with the cluster-wide KV store.
     catchAll: values.CATCH_ALL_TTL > 0 ? createMemoryCatchAllStore({ ttlMs: values.CATCH_ALL_TTL * 1000 }) : undefined,
+    catchAllTtlMs: values.CATCH_ALL_TTL * 1000,
     groupSessions: values.GROUP_SESSIONS,
   };
 }

@@ -89,7 +89,7 @@ export const REPLY_PATTERNS: readonly ReplyPattern[] = [
     id: 'recipient-restriction',
     class: 'unknown',
     stage: 'override',
-    match: /resolver\.rst\.|delivery restriction check failed|refused due to recipient preferences/,
+    match: /\bresolver\.rst\.|delivery restriction check failed|refused due to recipient preferences/,
   },
 
   // ---- Rate limits on us (our IP's connections, messages or recipients): about us, whatever code comes with
@@ -221,6 +221,13 @@ export const REPLY_PATTERNS: readonly ReplyPattern[] = [
     class: 'policy',
     stage: 'override',
     match: /\[tss?\d+\]|user complaints/,
+  },
+  {
+    // 521 5.2.1 : (CON:B1) http://postmaster.info.aol.com/errors/554conb1.html   (AOL: our IP, sent as 5.2.1)
+    id: 'aol-block',
+    class: 'policy',
+    stage: 'override',
+    match: /\b(?:con|rtr|hvu|rly|dyn|ipt|isp|htm|fsv|gen|sdi|dns):[a-z]{1,2}\d?\b|postmaster\.(?:info\.)?aol\.com\/errors/,
   },
   {
     // 421 4.7.1 Intrusion prevention active for [173.203.70.224][S]
@@ -397,6 +404,8 @@ export const REPLY_PATTERNS: readonly ReplyPattern[] = [
         'user not found',
         'address could not be found',
         'no user record',
+        'user invalid',
+        'invalid user',
         '(?:unknown|invalid) recipient',
         'recipient invalid',
         'invalid (?:email )?address',
@@ -511,16 +520,24 @@ export function explainReply(reply: ReplyLike): ReplyExplanation {
     return null;
   };
 
-  const override = byPattern('override');
-  if (override) return override;
-  if (enhanced) {
-    const rule = ENHANCED_RULES.find((r) => r.code.test(enhanced));
-    if (rule) return { class: rule.class, evidence: `enhanced:${enhanced}`, enhanced };
-  }
-  const fallback = byPattern('fallback');
-  if (fallback) return fallback;
-  return { class: code < 500 ? 'temporary' : 'unknown', evidence: 'default', enhanced };
+  const decided = ((): ReplyExplanation => {
+    const override = byPattern('override');
+    if (override) return override;
+    if (enhanced) {
+      const rule = ENHANCED_RULES.find((r) => r.code.test(enhanced));
+      if (rule) return { class: rule.class, evidence: `enhanced:${enhanced}`, enhanced };
+    }
+    const fallback = byPattern('fallback');
+    if (fallback) return fallback;
+    return { class: code < 500 ? 'temporary' : 'unknown', evidence: 'default', enhanced };
+  })();
+  // 521 (RFC 7504) refuses the whole host, not one mailbox: AOL sends its IP blocks as "521 5.2.1".
+  if (code === 521 && MAILBOX_CLASSES.has(decided.class)) return { class: 'policy', evidence: 'basic_code', enhanced };
+  return decided;
 }
+
+/** Classes that are a verdict on the mailbox itself. */
+const MAILBOX_CLASSES: ReadonlySet<ReplyClass> = new Set<ReplyClass>(['no_mailbox', 'disabled', 'full', 'rate_limited']);
 
 /** What a single SMTP reply means for the address. */
 export function classifyReply(reply: ReplyLike): ReplyClass {

@@ -3,6 +3,7 @@
  * The contracts between the verifier's stages. Each stage has a pure core and a
  * thin I/O edge; these types are what flows between them.
  */
+import type { CidrRange } from '../../../shared/ip-address.ts';
 import type { MxAttempt, Reason, SmtpReply } from '../../../shared/result.ts';
 
 export interface VerifyOptions {
@@ -21,6 +22,8 @@ export interface VerifyOptions {
   /** `socks5://[user:pass@]host:port`; SMTP goes through it when set. */
   proxyUrl?: string;
   allowPrivateMx: boolean;
+  /** Non-public ranges an operator allows MX hosts in (ALLOW_MX_RANGES); everything else non-public is refused. */
+  allowMxRanges?: readonly CidrRange[];
   catchAllProbe: boolean;
   egressIp?: string;
   /** Remembers definitive MX answers per domain (see mx-cache.ts); absent: every check asks DNS. */
@@ -34,6 +37,8 @@ export interface VerifyOptions {
   signal?: AbortSignal;
   /** What is known of each domain's catch-all status (see catch-all.ts); absent: probe every time. */
   catchAll?: import('./catch-all.ts').CatchAllStore;
+  /** CATCH_ALL_TTL in ms (machines build their shared store with it); 0: no store. */
+  catchAllTtlMs?: number;
   /** verifyMany: one session for many addresses of a domain (false: one session per address, as Reacher). */
   groupSessions?: boolean;
 }
@@ -71,6 +76,8 @@ export interface MxLookupOptions {
   servers: string[];
   timeoutMs: number;
   allowPrivate: boolean;
+  /** Non-public ranges allowed anyway (ALLOW_MX_RANGES). */
+  allowRanges?: readonly CidrRange[];
   /** Resolve MX names in preference order until more than this many usable addresses are known (the walk's address limit). */
   maxAddresses: number;
   signal?: AbortSignal;

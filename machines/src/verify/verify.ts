@@ -3,13 +3,14 @@
  * `verify(email, options)`: the whole check, in stage order. Knows nothing of
  * NATS, Postgres or HTTP; the CLI, the machines and the tests all call this.
  */
+import type { CidrRange } from '../../../shared/ip-address.ts';
 import { randomBytes } from 'node:crypto';
 import type { CheckResult, MiscResult, MxAttempt, Reason, SessionDebug, SmtpReply } from '../../../shared/result.ts';
 import { checkSyntax, type SyntaxCheck } from '../../../shared/syntax.ts';
 import { failsSyntax, invalidSyntaxResult, syntaxSection } from '../../../shared/syntax-result.ts';
 import { loadMiscLists, miscChecks } from '../../../shared/misc.ts';
 import { withScore } from '../../../shared/score.ts';
-import { isPublicAddress } from './address-ranges.ts';
+import { mayConnectTo } from './address-ranges.ts';
 import { probeKnowledge, type CatchAllKnowledge } from './catch-all.ts';
 import { lookupMx } from './mx.ts';
 import { resolveProvider, type ProviderRule } from './providers.ts';
@@ -52,7 +53,7 @@ export async function verify(email: string, options: VerifyOptions): Promise<Che
   const domain = syntax.asciiDomain;
   await loadMiscLists();
   const signal = combineSignals(options.signal, AbortSignal.timeout(options.deadlineMs));
-  const mx: MxLookup = syntax.addressLiteral ? literalMx(syntax.addressLiteral, options.allowPrivateMx) : await cachedLookupMx(domain, options, signal);
+  const mx: MxLookup = syntax.addressLiteral ? literalMx(syntax.addressLiteral, options.allowPrivateMx, options.allowMxRanges) : await cachedLookupMx(domain, options, signal);
   const target = domainTarget(domain, mx);
   const address: AddressCheck = { input: email, syntax, started, misc: miscChecks(syntax.username, domain) };
   if (target.mx.kind !== 'ok') return resultBeforeSmtp(address, target, target.early ?? verdictOf('dns_failure'), options);
@@ -226,6 +227,7 @@ export async function cachedLookupMx(domain: string, options: VerifyOptions, sig
     servers: options.dnsServers,
     timeoutMs: Math.min(options.dnsTimeoutMs, options.deadlineMs),
     allowPrivate: options.allowPrivateMx,
+    allowRanges: options.allowMxRanges,
     maxAddresses: options.maxMxAddresses,
     signal,
   }).catch((err: unknown): MxLookup => {
@@ -238,9 +240,9 @@ export async function cachedLookupMx(domain: string, options: VerifyOptions, sig
 }
 
 /** user@[192.0.2.1]: the literal is the mail host (RFC 5321 4.1.3); no DNS, same private-range rule. */
-export function literalMx(ip: string, allowPrivate: boolean): MxLookup {
+export function literalMx(ip: string, allowPrivate: boolean, allowRanges: readonly CidrRange[] = []): MxLookup {
   const records = [ip];
-  if (!allowPrivate && !isPublicAddress(ip)) return { kind: 'private_mx_refused', records };
+  if (!mayConnectTo(ip, allowPrivate, allowRanges)) return { kind: 'private_mx_refused', records };
   return { kind: 'ok', hosts: [{ exchange: ip, preference: 0, addresses: [ip] }], records, implicit: true };
 }
 

@@ -13,6 +13,7 @@ import { RETRYABLE_REASONS, type CheckResult } from '../../../shared/result.ts';
 import { bulkItemMsgId, HEADERS } from '../../../shared/subjects.ts';
 import type { ResultRow, ResultWriter, WriteOutcome } from '../store/index.ts';
 import { ThrottleHold, type CheckGate, type Throttle } from '../throttle/index.ts';
+import type { GroupItem } from '../verify/index.ts';
 import type { AttemptCounter } from './attempts.ts';
 import { messageBody } from './message-body.ts';
 import { decideRetry, type RetryPolicy } from './retry-policy.ts';
@@ -21,6 +22,8 @@ export interface CheckHandlerDeps {
   nc: NatsConnection;
   /** `beforeSmtp`: the throttles' gate for this check (absent when throttles are off). */
   verify: (email: string, beforeSmtp?: CheckGate['beforeSmtp']) => Promise<CheckResult>;
+  /** Same-domain addresses in one grouped session (verifyGroup); absent: GROUP_SESSIONS=0. */
+  verifyGroup?: (emails: string[], beforeSmtp?: CheckGate['beforeSmtp']) => Promise<GroupItem[]>;
   /** Null when every limit is off. */
   throttle?: Throttle | null;
   writer: ResultWriter;
@@ -53,16 +56,24 @@ async function verifyGated(msg: JsMsg, email: string, deps: CheckHandlerDeps): P
     return result;
   } catch (err) {
     if (!(err instanceof ThrottleHold)) throw err;
-    deps.onHold?.(err);
-    // Spread the returns so held messages do not all come back in the same instant.
-    msg.nak(Math.round(err.delayMs * (1 + Math.random() * 0.1)) + 10);
+    holdBack(msg, err, deps);
     return null;
   }
 }
 
-/** Keeps a JetStream message from being redelivered while `work` runs longer than ack_wait. */
-async function keepingAlive<T>(msg: JsMsg, ackWaitMs: number, work: () => Promise<T>): Promise<T> {
-  const timer = setInterval(() => msg.working(), Math.max(500, Math.floor(ackWaitMs / 3)));
+/** A check the throttles held back: no SMTP ran; the message comes back after the hold. */
+function holdBack(msg: JsMsg, hold: ThrottleHold, deps: CheckHandlerDeps): void {
+  deps.onHold?.(hold);
+  // Spread the returns so held messages do not all come back in the same instant.
+  msg.nak(Math.round(hold.delayMs * (1 + Math.random() * 0.1)) + 10);
+}
+
+/** Keeps JetStream messages from being redelivered while `work` runs longer than ack_wait. */
+async function keepingAlive<T>(msg: JsMsg | JsMsg[], ackWaitMs: number, work: () => Promise<T>): Promise<T> {
+  const msgs = Array.isArray(msg) ? msg : [msg];
+  const timer = setInterval(() => {
+    for (const m of msgs) m.working();
+  }, Math.max(500, Math.floor(ackWaitMs / 3)));
   try {
     return await work();
   } finally {
@@ -128,6 +139,15 @@ export async function handleSingleCheck(msg: JsMsg, deps: CheckHandlerDeps, veri
   msg.ack();
 }
 
+const bulkRow = (body: BulkItemMessage, result: CheckResult): ResultRow => ({
+  id: bulkItemMsgId(body.jobId, body.index),
+  tenantId: body.tenantId,
+  jobId: body.jobId,
+  itemIndex: body.index,
+  email: body.email,
+  result,
+});
+
 export async function handleBulkItem(msg: JsMsg, deps: CheckHandlerDeps, verified: () => void = () => {}): Promise<void> {
   const body = messageBody(BulkItemMessage, msg);
   if (!body) {
@@ -138,7 +158,64 @@ export async function handleBulkItem(msg: JsMsg, deps: CheckHandlerDeps, verifie
   const result = await verifyGated(msg, body.email, deps);
   verified();
   if (!result) return;
-  const row: ResultRow = { id: bulkItemMsgId(body.jobId, body.index), tenantId: body.tenantId, jobId: body.jobId, itemIndex: body.index, email: body.email, result };
+  const row = bulkRow(body, result);
   if (!(await finish(msg, row, 'bulk', deps))) return;
   msg.ack();
+}
+
+/**
+ * Same-domain bulk items of one fetch, checked in one grouped session. Each message is still
+ * its own: a result goes through `finish` (retry by nak, or write then ack) alone, a
+ * throttle hold hands back only the items it stopped, and an item at its last delivery
+ * that an open breaker stopped is checked alone (the one-address path ends it).
+ */
+export async function handleBulkGroup(msgs: JsMsg[], deps: CheckHandlerDeps, verified: () => void = () => {}): Promise<void> {
+  const items: { msg: JsMsg; body: BulkItemMessage }[] = [];
+  for (const msg of msgs) {
+    const body = messageBody(BulkItemMessage, msg);
+    if (body) items.push({ msg, body });
+    else {
+      deps.log.error({ seq: msg.seq, subject: msg.subject }, 'malformed bulk-item message; terminated');
+      msg.term('malformed');
+    }
+  }
+  if (items.length === 0 || !deps.verifyGroup) {
+    verified();
+    await Promise.all(items.map(({ msg }) => handleBulkItem(msg, deps)));
+    return;
+  }
+  const verifyGroup = deps.verifyGroup;
+  const gate = deps.throttle?.gate({ lastDelivery: false });
+  let outcomes: GroupItem[];
+  try {
+    outcomes = await keepingAlive(
+      items.map((i) => i.msg),
+      deps.ackWaitMs,
+      () => verifyGroup(items.map((i) => i.body.email), gate?.beforeSmtp),
+    );
+    const results = outcomes.flatMap((o) => (o.ok ? [o.result] : []));
+    const telling = results.find((r) => r.reason === 'blocked_by_policy') ?? results[0];
+    if (telling) await gate?.after(telling);
+  } finally {
+    verified();
+  }
+  const errors: unknown[] = [];
+  await Promise.all(
+    items.map(async ({ msg, body }, k) => {
+      const outcome = outcomes[k]!;
+      if (!outcome.ok) {
+        const err = outcome.error;
+        if (err instanceof ThrottleHold) {
+          if (err.reason === 'breaker_open' && msg.info.deliveryCount >= deps.retry.maxDeliver) return handleBulkItem(msg, deps);
+          return holdBack(msg, err, deps);
+        }
+        // As for one item: not acked, JetStream redelivers it after ack_wait.
+        errors.push(err);
+        return;
+      }
+      const row = bulkRow(body, outcome.result);
+      if (await finish(msg, row, 'bulk', deps)) msg.ack();
+    }),
+  );
+  if (errors.length > 0) throw errors[0];
 }

@@ -27,6 +27,17 @@ export interface DispatcherOptions {
   /** How long one pull request waits for messages. */
   fetchExpiresMs?: number;
   /**
+   * Coalescing: a worker that takes a message of `feed` with a non-null `key` also takes the
+   * buffered messages of that feed with the same key (up to `max` in all) and hands them to
+   * `handle` together (one grouped SMTP session for the same-domain items of a fetch).
+   */
+  group?: {
+    feed: string;
+    key: (msg: JsMsg) => string | null;
+    max: number;
+    handle: (msgs: JsMsg[], feed: string, release: () => void) => Promise<void>;
+  };
+  /**
    * The consumer's ack wait: buffered messages get `working()` a few times per period, since
    * workers held by throttle waits can leave them queued longer than that (JetStream would
    * then redeliver them to another machine, and both would run the SMTP session).
@@ -78,13 +89,29 @@ export function startDispatcher(opts: DispatcherOptions): Dispatcher {
     }
   };
 
-  const take = (): { msg: JsMsg; feed: string } | null => {
+  const keys = new WeakMap<JsMsg, string | null>();
+  const keyOf = (msg: JsMsg): string | null => {
+    if (!keys.has(msg)) keys.set(msg, opts.group!.key(msg));
+    return keys.get(msg)!;
+  };
+
+  /** The next message, with the buffered messages of the same group when its feed coalesces. */
+  const take = (): { msgs: JsMsg[]; feed: string } | null => {
     for (let i = 0; i < buffers.length; i++) {
-      const msg = buffers[i]!.shift();
-      if (msg) {
-        notify(wakeFeeds);
-        return { msg, feed: opts.feeds[i]!.name };
+      const buffer = buffers[i]!;
+      const msg = buffer.shift();
+      if (!msg) continue;
+      const feed = opts.feeds[i]!.name;
+      const msgs = [msg];
+      const key = opts.group?.feed === feed ? keyOf(msg) : null;
+      if (key !== null) {
+        for (let j = 0; j < buffer.length && msgs.length < opts.group!.max; ) {
+          if (keyOf(buffer[j]!) === key) msgs.push(buffer.splice(j, 1)[0]!);
+          else j++;
+        }
       }
+      notify(wakeFeeds);
+      return { msgs, feed };
     }
     return null;
   };
@@ -97,17 +124,17 @@ export function startDispatcher(opts: DispatcherOptions): Dispatcher {
         continue;
       }
       active++;
-      inFlightMsgs.add(next.msg);
+      for (const m of next.msgs) inFlightMsgs.add(m);
       let release!: () => void;
       const released = new Promise<void>((r) => (release = r));
-      const p = opts
-        .handle(next.msg, next.feed, release)
+      const work = next.msgs.length > 1 ? opts.group!.handle(next.msgs, next.feed, release) : opts.handle(next.msgs[0]!, next.feed, release);
+      const p = work
         .catch((err) => opts.onError?.(err, next.feed))
         .finally(() => {
           release();
           active--;
           inFlight.delete(p);
-          inFlightMsgs.delete(next.msg);
+          for (const m of next.msgs) inFlightMsgs.delete(m);
         });
       inFlight.add(p);
       await released;

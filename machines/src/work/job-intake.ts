@@ -1,13 +1,14 @@
 /**
  * @module work/job-intake
  * A bulk job chunk from the edge: store the job and its items, fan out one
- * `verify.bulk.<jobId>` message per address (with a Nats-Msg-Id, so a redelivered
+ * `verify.bulk.<jobId>` message per address, same-domain items next to each other (with a Nats-Msg-Id, so a redelivered
  * chunk publishes nothing twice), then ack the chunk.
  */
 import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { JobChunkMessage, type BulkItemMessage } from '../../../shared/messages.ts';
 import { bulkItemMsgId, SUBJECTS } from '../../../shared/subjects.ts';
+import { groupKeyOf } from '../verify/index.ts';
 import { messageBody } from './message-body.ts';
 import { storeJobChunk, type Store } from '../store/index.ts';
 
@@ -57,13 +58,28 @@ export async function handleJobChunk(msg: JsMsg, deps: JobIntakeDeps): Promise<v
 async function fanOut(chunk: JobChunkMessage, deps: JobIntakeDeps): Promise<void> {
   await storeJobChunk(deps.store, chunk);
   const window = deps.publishWindow ?? 256;
-  for (let start = 0; start < chunk.emails.length; start += window) {
+  const items = byDomain(chunk);
+  for (let start = 0; start < items.length; start += window) {
     await Promise.all(
-      chunk.emails.slice(start, start + window).map((email, i) => {
-        const index = chunk.offset + start + i;
-        const item: BulkItemMessage = { jobId: chunk.jobId, tenantId: chunk.tenantId, index, email };
-        return deps.js.publish(SUBJECTS.bulk(chunk.jobId), JSON.stringify(item), { msgID: bulkItemMsgId(chunk.jobId, index) });
-      }),
+      items.slice(start, start + window).map((item) => deps.js.publish(SUBJECTS.bulk(chunk.jobId), JSON.stringify(item), { msgID: bulkItemMsgId(chunk.jobId, item.index) })),
     );
   }
+}
+
+/**
+ * The chunk's items, same-domain ones next to each other (first appearance order, input
+ * order within a domain): a machine's fetch then holds a domain's items together and checks
+ * them in one SMTP session. Indexes are unchanged, so results and CSV order are not.
+ */
+export function byDomain(chunk: JobChunkMessage): BulkItemMessage[] {
+  const groups = new Map<string, BulkItemMessage[]>();
+  chunk.emails.forEach((email, i) => {
+    const item: BulkItemMessage = { jobId: chunk.jobId, tenantId: chunk.tenantId, index: chunk.offset + i, email };
+    // Addresses that go alone (bad syntax, literals) keep a group each.
+    const key = groupKeyOf(email) ?? `#${i}`;
+    const list = groups.get(key);
+    if (list) list.push(item);
+    else groups.set(key, [item]);
+  });
+  return [...groups.values()].flat();
 }
