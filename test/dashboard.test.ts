@@ -10,7 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -85,8 +85,9 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
       ALLOW_PRIVATE_MX: '1',
       HELO_NAME: 'dashboard.test',
       FROM_EMAIL: 'verify@dashboard.test',
-      // The test's allowance: one local MTA, no per-IP session budget to wait on.
+      // The test's allowance: one local MTA, no per-IP session or recipient budget to wait on.
       THROTTLE_IP_RATE: '0',
+      THROTTLE_IP_RCPT_RATE: '0',
     });
     const until = Date.now() + READY_MS;
     while (!dev.out().includes('dev stack ready')) {
@@ -160,7 +161,7 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
     await shot('home-single-check');
   });
 
-  it('bad files get a clear message and nothing is submitted: no address column (dropped on the box), over the size limit', async () => {
+  it('bad files get a clear message and nothing is submitted: no address column (dropped on the box), unreadable, over the size limit', async () => {
     expect(await page.locator('#upload-limits').textContent()).toMatch(/Up to 100,000 addresses and 10 MB per upload/);
     const before = await jobCount();
 
@@ -180,6 +181,14 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
     await page.getByRole('button', { name: 'Start checking' }).click();
     await expect.poll(() => message().textContent()).toMatch(/names no email column/);
     await shot('upload-no-address-column');
+
+    // A file that went away between choosing and uploading (moved, on an unplugged drive).
+    const gone = join(profileDir, 'moved.csv');
+    await writeFile(gone, 'email\nann@mail.test\n');
+    await page.getByLabel('CSV or text file').setInputFiles(gone);
+    await rm(gone);
+    await page.getByRole('button', { name: 'Start checking' }).click();
+    await expect.poll(() => message().textContent()).toMatch(/"moved\.csv" could not be read/);
 
     await page.getByLabel('CSV or text file').setInputFiles({ name: 'huge.csv', mimeType: 'text/csv', buffer: Buffer.alloc(11 * 1024 * 1024, 'a') });
     await page.getByRole('button', { name: 'Start checking' }).click();

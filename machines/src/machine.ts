@@ -19,6 +19,7 @@ import { handleBulkGroup, handleBulkItem, handleSingleCheck, type CheckHandlerDe
 import { messageBody } from './work/message-body.ts';
 import { BulkItemMessage } from '../../shared/messages.ts';
 import { startDispatcher } from './work/dispatcher.ts';
+import { createWriteHealth } from './work/write-health.ts';
 import { startHealthServer } from './work/health-server.ts';
 import { handleJobChunk } from './work/job-intake.ts';
 import { createMetrics } from './work/metrics.ts';
@@ -140,6 +141,19 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
     },
   });
 
+  // Writes that fail, or hang longer than this, pause the check consumers until one gets through.
+  const writes = createWriteHealth({ stallMs: Math.min(5000, Math.max(1000, Math.floor(m.ACK_WAIT_MS / 4))) });
+  let writesPaused = false;
+  const checksPaused = () => {
+    const paused = !writes.healthy();
+    if (paused !== writesPaused) {
+      writesPaused = paused;
+      if (paused) log.warn('result writes are failing or stalled; taking no new checks until the database answers');
+      else log.info('result writes get through again; taking checks');
+    }
+    return paused;
+  };
+
   const verifyFn = cfg.verifyFn ?? verify;
   // Tests that replace the verifier count its calls: they get one call per address.
   const grouping = verifyOptions.groupSessions !== false && !cfg.verifyFn;
@@ -150,6 +164,7 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
     throttle,
     attempts: createAttemptCounter(topo.kv.throttle),
     writer,
+    writes,
     retry: { maxDeliver: m.MAX_DELIVER, baseDelayMs: m.RETRY_DELAY_MS },
     ackWaitMs: m.ACK_WAIT_MS,
     log,
@@ -172,6 +187,7 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
     ],
     concurrency: m.CONCURRENCY,
     ackWaitMs: m.ACK_WAIT_MS,
+    paused: checksPaused,
     group: grouping
       ? {
           feed: 'bulk',

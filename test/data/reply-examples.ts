@@ -792,6 +792,8 @@ export const REPLY_EXAMPLES: readonly ReplyExample[] = [
   { code: 553, text: 'sorry, no mailbox here by that name. (#5.1.1)', expected: 'no_mailbox', source: `${QMAIL} err_badrcpt` },
   { code: 252, text: "send some mail, i'll try my best", expected: 'cannot_verify', source: `${QMAIL} err_vrfy` },
 
+  { code: 550, text: 'info@sbb.ch refused: user invalid', expected: 'no_mailbox', source: 'mailgun/mailgun-php issue #105 (RCPT TO transcript)' },
+
   // ---- a restriction the recipient sets on its senders: neither our IP nor a missing mailbox (unknown)
   {
     code: 550,
@@ -801,6 +803,7 @@ export const REPLY_EXAMPLES: readonly ReplyExample[] = [
     expected: 'unknown',
     source: 'markgossa.com, "Your message wasn\'t delivered because the recipient\'s e-mail provider rejected it" (Exchange Online group)',
   },
+  { code: 550, text: '5.7.1 RESOLVER.RST.AuthRequired; authentication required', expected: 'unknown', source: `${SISIMAI('lhost-exchange2007-04.eml')} (Exchange: the recipient takes only authenticated senders)` },
   {
     code: 550,
     text: '5.1.1 RCP-P2 http://postmaster.facebook.com/response_codes?ip=192.0.2.135#rcp Refused due to recipient preferences',

@@ -12,6 +12,7 @@ import { verifyOptionsFromEnv } from '../../machines/src/verify/index.ts';
 import { allJobResults, startFixture, type Fixture } from '../support/machine-fixture.ts';
 import { startMachineProcess } from '../support/machine-process.ts';
 import { createTcpRelay } from '../support/postgres.ts';
+import { startStoppableRelay } from '../support/stoppable-relay.ts';
 
 const inProcess = (env: Record<string, string>): Promise<Machine> =>
   startMachine({ machine: readEnv(machineEnv, env), verify: verifyOptionsFromEnv(env), throttle: readEnv(throttleEnv, env) });
@@ -245,4 +246,37 @@ describe('machines: faults', () => {
       await relay.close();
     }
   }, 150_000);
+
+  it('a stalled Postgres (frozen, no RST) for several ack waits re-checks no address, and the machines stop taking checks meanwhile', async () => {
+    const pgUrl = new URL(fx.db.url);
+    const relay = await startStoppableRelay({ host: pgUrl.hostname, port: Number(pgUrl.port || 5432) });
+    pgUrl.port = String(relay.port);
+    // The commit deadline is the writer's default (15 s), far past the ack wait: what the fault run had.
+    const env = fx.machineEnv({ DATABASE_URL: pgUrl.toString(), CONCURRENCY: '10', ACK_WAIT_MS: '2000' });
+    const machines = await Promise.all([inProcess({ ...env, MACHINE_ID: 'stall-a' }), inProcess({ ...env, MACHINE_ID: 'stall-b' })]);
+    // Enough that the stall comes mid-job even with grouped sessions (many RCPTs per session).
+    const emails = Array.from({ length: 2000 }, (_, i) => `ok-stall${i}@ok.test`);
+    const rcpts = () => emails.reduce((n, e) => n + (fx.rcptsSeen.get(e) ?? 0), 0);
+    try {
+      await fx.submitJob('job-stall', 'tenant-s', emails);
+      await expect.poll(rcpts, { timeout: 30_000, interval: 20 }).toBeGreaterThan(30);
+      relay.freeze();
+      // Checks already in SMTP finish; then nothing new starts while no write gets through.
+      await new Promise((r) => setTimeout(r, 6000));
+      const settled = rcpts();
+      await new Promise((r) => setTimeout(r, 6000));
+      expect(rcpts(), 'SMTP sessions while the database was stalled').toBe(settled);
+      expect(settled).toBeLessThan(emails.length);
+      relay.thaw();
+      const status = await fx.waitForJob('tenant-s', 'job-stall', 120_000);
+      expect(status).toMatchObject({ total: 2000, done: 2000, counts: { safe: 2000 } });
+      // Every address was checked by SMTP exactly once: a stall costs no IP budget.
+      const twice = emails.filter((e) => (fx.rcptsSeen.get(e) ?? 0) !== 1);
+      expect(twice).toEqual([]);
+    } finally {
+      relay.thaw();
+      await Promise.all(machines.map((m) => m.stop()));
+      await relay.close();
+    }
+  }, 200_000);
 });

@@ -59,6 +59,7 @@ export const APP_JS = String.raw`'use strict';
     box.textContent = text;
     box.className = 'message ' + (kind || 'error');
     box.hidden = false;
+    box.scrollIntoView({ block: 'nearest' });
   }
   function clearMessage() { $('message').hidden = true; $('message').textContent = ''; }
   function failure(e) { showMessage(e && e.message ? e.message : String(e)); }
@@ -104,17 +105,23 @@ export const APP_JS = String.raw`'use strict';
     clearMessage();
     var key = $('api-key').value.trim();
     if (!key) { showMessage('Enter your API key.'); $('api-key').focus(); return; }
+    var warning = null;
     try {
       // Any tenant route tells whether the key is good; the jobs list costs nothing.
       await api('/v1/bulk?limit=1', { key: key });
     } catch (e) {
-      showMessage(e.status === 401 ? keyMessage(e.code, e.message) : e.message);
-      $('api-key').focus();
-      return;
+      if (e.status === 401 || e.status === 0) {
+        showMessage(e.status === 401 ? keyMessage(e.code, e.message) : e.message);
+        $('api-key').focus();
+        return;
+      }
+      // The key passed (a 429 or 503 comes after it was checked): sign in and say what is wrong.
+      warning = e.message;
     }
     sessionStorage.setItem(KEY_STORAGE, key);
     $('api-key').value = '';
     route();
+    if (warning) showMessage(warning);
     $('check-email').focus();
   }
 
@@ -204,23 +211,36 @@ export const APP_JS = String.raw`'use strict';
     return text.split(/[\r\n,;]+/).map(function (s) { return s.trim(); }).filter(function (s) { return s !== ''; });
   }
 
-  /** A first look at a file, as the API will see it: too many lines, or a header with no address column. */
-  function inspectCsv(text) {
-    var lines = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
-    var first = null;
-    var count = 0;
-    for (var i = 0; i < lines.length; i++) {
-      if (lines[i].trim() === '' || /^[,\s"]*$/.test(lines[i])) continue;
-      count++;
-      if (first === null) first = lines[i];
+  /** Records of a CSV (line breaks inside quotes do not end one), each with its first line's text. */
+  function csvRecordStarts(text) {
+    var starts = [];
+    var inQuote = false;
+    var start = 0;
+    for (var i = 0; i <= text.length; i++) {
+      var c = text.charCodeAt(i);
+      if (c === 34) inQuote = !inQuote;
+      else if (i === text.length || (!inQuote && (c === 10 || c === 13))) {
+        var record = text.slice(start, i);
+        if (record.replace(/[\s,"]/g, '') !== '') starts.push(record);
+        if (c === 13 && text.charCodeAt(i + 1) === 10) i++;
+        start = i + 1;
+      }
     }
-    if (first === null) return { count: 0, problem: 'The file holds no addresses.' };
+    return starts;
+  }
+
+  /** A first look at a file, as the API will see it: how many addresses, or a header with no address column. */
+  function inspectCsv(text) {
+    var records = csvRecordStarts(text.replace(/^\uFEFF/, ''));
+    if (records.length === 0) return { count: 0, problem: 'The file holds no addresses.' };
+    var first = records[0];
     var cells = first.split(',').map(function (c) { return c.replace(/^\s*"|"\s*$/g, ''); });
     var named = cells.some(function (c) { return HEADER.test(c); });
-    if (named) count--;
+    var count = records.length - (named ? 1 : 0);
     if (!named && cells.length > 1 && first.indexOf('@') === -1) {
       return { count: count, problem: 'The first row (' + cells.slice(0, 6).join(', ') + ') names no email column and holds no address. Name the address column "email" and upload again.' };
     }
+    if (count === 0) return { count: 0, problem: 'The file has a header row but no addresses.' };
     return { count: count, problem: null };
   }
 

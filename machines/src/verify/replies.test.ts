@@ -80,6 +80,10 @@ describe('classifyReply on real server replies', () => {
     }
   });
 
+  it('has patterns made of printable characters only (a stray \\b in a generated edit once became a backspace)', () => {
+    for (const p of REPLY_PATTERNS) expect(p.match.source, p.id).not.toMatch(/[\x00-\x08\x0b\x0c\x0e-\x1f]/);
+  });
+
   it('gives pattern ids that are unique', () => {
     const ids = REPLY_PATTERNS.map((p) => p.id);
     expect(new Set(ids).size).toBe(ids.length);

@@ -15,6 +15,7 @@ import type { ResultRow, ResultWriter, WriteOutcome } from '../store/index.ts';
 import { ThrottleHold, type CheckGate, type Throttle } from '../throttle/index.ts';
 import type { GroupItem } from '../verify/index.ts';
 import type { AttemptCounter } from './attempts.ts';
+import type { WriteHealth } from './write-health.ts';
 import { messageBody } from './message-body.ts';
 import { decideRetry, type RetryPolicy } from './retry-policy.ts';
 
@@ -39,6 +40,8 @@ export interface CheckHandlerDeps {
   attempts?: AttemptCounter;
   /** A check held back by the throttles (handed back with nak(delayMs)). */
   onHold?: (hold: ThrottleHold) => void;
+  /** Follows every result write, so the machine can stop taking checks while writes fail or stall. */
+  writes?: WriteHealth;
 }
 
 /**
@@ -81,12 +84,21 @@ async function keepingAlive<T>(msg: JsMsg | JsMsg[], ackWaitMs: number, work: ()
   }
 }
 
-/** Writes until committed; while the database is away the message is kept alive, not nak'ed. */
+/**
+ * Writes until committed; while the database is away the message is kept alive the whole time,
+ * not only between attempts: one attempt can wait out a connect timeout or the commit deadline,
+ * longer than ack_wait, and an expired message is checked again by SMTP on another machine.
+ */
 async function writeDurably(msg: JsMsg, row: ResultRow, deps: CheckHandlerDeps): Promise<WriteOutcome | null> {
+  return keepingAlive(msg, deps.ackWaitMs, () => writeUntilStored(msg, row, deps));
+}
+
+async function writeUntilStored(msg: JsMsg, row: ResultRow, deps: CheckHandlerDeps): Promise<WriteOutcome | null> {
   let delay = 250;
   for (;;) {
     try {
-      return await deps.writer.write(row);
+      const write = deps.writer.write(row);
+      return await (deps.writes ? deps.writes.track(write) : write);
     } catch (err) {
       deps.onDbError?.(err);
       // One warning per row and outage, not one per retry.

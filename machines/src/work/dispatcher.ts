@@ -43,7 +43,15 @@ export interface DispatcherOptions {
    * then redeliver them to another machine, and both would run the SMTP session).
    */
   ackWaitMs?: number;
+  /**
+   * While true, no new message is fetched or started (buffered ones are kept alive): e.g. the
+   * machine's result writes are failing, and a check now would spend SMTP on a result it cannot store.
+   */
+  paused?: () => boolean;
 }
+
+/** How often a paused dispatcher looks again. */
+const PAUSE_POLL_MS = 250;
 
 export interface Dispatcher {
   inFlight(): number;
@@ -63,8 +71,13 @@ export function startDispatcher(opts: DispatcherOptions): Dispatcher {
     for (const w of list.splice(0)) w();
   };
 
+  const isPaused = () => opts.paused?.() === true;
   const feedLoop = async (feed: Feed, buffer: JsMsg[]) => {
     while (running) {
+      if (isPaused()) {
+        await new Promise((r) => setTimeout(r, PAUSE_POLL_MS));
+        continue;
+      }
       const room = feed.capacity - buffer.length;
       // Pull in batches: refilling one message per pull round trip starves the workers.
       if (room <= 0 || (buffer.length > 0 && room < Math.ceil(feed.capacity / 2))) {
@@ -118,6 +131,10 @@ export function startDispatcher(opts: DispatcherOptions): Dispatcher {
 
   const worker = async () => {
     while (running) {
+      if (isPaused()) {
+        await new Promise((r) => setTimeout(r, PAUSE_POLL_MS));
+        continue;
+      }
       const next = take();
       if (!next) {
         await new Promise<void>((r) => wakeWorkers.push(r));
