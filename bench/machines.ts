@@ -11,7 +11,7 @@ import type { JobStatus } from '../shared/messages.ts';
 import { jobChunkMsgId, SERVICE, SUBJECTS } from '../shared/subjects.ts';
 import { verify, verifyOptionsFromEnv } from '../machines/src/verify/index.ts';
 import { startMachineProcess } from '../test/support/machine-process.ts';
-import { THROTTLE_PROVIDER_RATES_OFF } from '../test/support/machine-fixture.ts';
+import { RCPT_THROTTLES_OFF, THROTTLE_PROVIDER_RATES_OFF } from '../test/support/machine-fixture.ts';
 import { startNatsServer } from '../test/support/nats-server.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
 import { fmt, runAtConcurrency } from './measure.ts';
@@ -50,6 +50,7 @@ try {
     THROTTLE_IP_RATE: '0',
     THROTTLE_IP_DAILY: '0',
     THROTTLE_PROVIDER_RATES: THROTTLE_PROVIDER_RATES_OFF,
+    ...RCPT_THROTTLES_OFF,
     BREAKER_COOLDOWN: '0',
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
   });

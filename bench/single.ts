@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { startDevStack } from '../cli/dev.ts';
 import { freePort } from '../cli/dev-nats.ts';
 import { verify, verifyOptionsFromEnv } from '../machines/src/verify/index.ts';
-import { THROTTLE_PROVIDER_RATES_OFF } from '../test/support/machine-fixture.ts';
+import { RCPT_THROTTLES_OFF, THROTTLE_PROVIDER_RATES_OFF } from '../test/support/machine-fixture.ts';
 import { fmt } from './measure.ts';
 import { startPeers } from './peers.ts';
 
@@ -40,6 +40,7 @@ try {
       THROTTLE_IP_RATE: '0',
       THROTTLE_IP_DAILY: '0',
       THROTTLE_PROVIDER_RATES: THROTTLE_PROVIDER_RATES_OFF,
+      ...RCPT_THROTTLES_OFF,
     },
     onLine: (part, line) => void logs.push(`[${part}] ${line}`),
     workerLogLevel: 'warn',

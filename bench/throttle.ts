@@ -15,7 +15,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { jobChunks } from '../shared/jobs.ts';
 import { jobChunkMsgId, SUBJECTS } from '../shared/subjects.ts';
-import { THROTTLE_PROVIDER_RATES_OFF } from '../test/support/machine-fixture.ts';
+import { RCPT_THROTTLES_OFF, THROTTLE_PROVIDER_RATES_OFF } from '../test/support/machine-fixture.ts';
 import { startMachineProcess, type MachineProcess } from '../test/support/machine-process.ts';
 import { startNatsServer } from '../test/support/nats-server.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
@@ -106,6 +106,7 @@ async function main(): Promise<void> {
       THROTTLE_IP_RATE: `${LIMIT}/s`,
       THROTTLE_IP_DAILY: '0',
       THROTTLE_PROVIDER_RATES: THROTTLE_PROVIDER_RATES_OFF,
+      ...RCPT_THROTTLES_OFF,
     };
     const starts: Promise<MachineProcess>[] = [];
     for (const { ip, machines: n } of IPS) {

@@ -274,6 +274,18 @@ export const throttleEnv = {
     'gmail=30/min,microsoft-consumer=20/min,microsoft365=30/min,yahoo=20/min,icloud=20/min,gmx=20/min,yandex=20/min,mailru=20/min',
     'SMTP sessions per egress IP per recipient provider (provider ids from rules.json; an MX domain such as `example.net` for others), comma-separated `group=rate`; entries replace the defaults one by one, `group=0` removes one.',
   ),
+  THROTTLE_IP_RCPT_RATE: {
+    kind: 'string',
+    default: { limit: 120, periodMs: 60_000 },
+    defaultDoc: '120/min',
+    description: 'RCPT commands per egress IP (what a receiving MTA counts besides sessions), shared by every machine on the IP; a session carrying k recipients takes k slots. Default: what Reacher spends at 60 checks/min × 2 RCPT. `0` turns it off.',
+    parse: parseRate,
+  } satisfies EnvVar<Rate | null>,
+  THROTTLE_IP_RCPT_DAILY: env.int(20_000, 'RCPT commands per egress IP per UTC day (kept in KV with the session count); 0 turns it off.', { min: 0 }),
+  THROTTLE_PROVIDER_RCPT_RATES: providerRatesVar(
+    'gmail=60/min,microsoft-consumer=40/min,microsoft365=60/min,yahoo=40/min,icloud=40/min,gmx=40/min,yandex=40/min,mailru=40/min',
+    'RCPT commands per egress IP per recipient provider (ids as in THROTTLE_PROVIDER_RATES), comma-separated `group=rate`; entries replace the defaults one by one, `group=0` removes one.',
+  ),
   THROTTLE_MAX_WAIT_MS: env.int(15_000, 'Longest a check waits in place for a throttle slot (it counts against CHECK_DEADLINE); a longer wait hands the message back with nak(delay).', { min: 0 }),
   BREAKER_COOLDOWN: env.int(900, 'Seconds SMTP to a provider pauses on an egress IP after a policy rejection (blocklist, 5.7.x, rDNS); one probe is let through after it; 0 turns the breaker off.', { min: 0 }),
   EDGE_URL: env.string(undefined, 'Base URL of the edge Worker; when EGRESS_IP is unset the machine asks `EDGE_URL/v1/whoami` for its egress IP at start.', { pattern: /^https?:\/\// }),

@@ -23,6 +23,13 @@ export const DOMAINS = ['ok.test', 'catchall.test'] as const;
 /** THROTTLE_PROVIDER_RATES that removes every default provider rate. */
 export const THROTTLE_PROVIDER_RATES_OFF = Object.keys(readEnv(throttleEnv, {}).THROTTLE_PROVIDER_RATES).map((g) => `${g}=0`).join(',');
 
+/** The recipient (RCPT) limits, per IP and per provider, all off. */
+export const RCPT_THROTTLES_OFF = {
+  THROTTLE_IP_RCPT_RATE: '0',
+  THROTTLE_IP_RCPT_DAILY: '0',
+  THROTTLE_PROVIDER_RCPT_RATES: Object.keys(readEnv(throttleEnv, {}).THROTTLE_PROVIDER_RCPT_RATES).map((g) => `${g}=0`).join(','),
+} as const;
+
 /**
  * Recipients decide the answer, with the texts real MTAs send:
  * ok-*: 250; unknown-*: Postfix 550 5.1.1; full-*: 452 4.2.2; disabled-*: 550 5.2.1;
@@ -77,6 +84,7 @@ export function testMachineEnv(
     THROTTLE_IP_RATE: '0',
     THROTTLE_IP_DAILY: '0',
     THROTTLE_PROVIDER_RATES: THROTTLE_PROVIDER_RATES_OFF,
+    ...RCPT_THROTTLES_OFF,
     BREAKER_COOLDOWN: '0',
     ...extra,
   };

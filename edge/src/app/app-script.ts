@@ -59,6 +59,7 @@ export const APP_JS = String.raw`'use strict';
     box.textContent = text;
     box.className = 'message ' + (kind || 'error');
     box.hidden = false;
+    box.scrollIntoView({ block: 'nearest' });
   }
   function clearMessage() { $('message').hidden = true; $('message').textContent = ''; }
   function failure(e) { showMessage(e && e.message ? e.message : String(e)); }
@@ -104,17 +105,23 @@ export const APP_JS = String.raw`'use strict';
     clearMessage();
     var key = $('api-key').value.trim();
     if (!key) { showMessage('Enter your API key.'); $('api-key').focus(); return; }
+    var warning = null;
     try {
       // Any tenant route tells whether the key is good; the jobs list costs nothing.
       await api('/v1/bulk?limit=1', { key: key });
     } catch (e) {
-      showMessage(e.status === 401 ? keyMessage(e.code, e.message) : e.message);
-      $('api-key').focus();
-      return;
+      if (e.status === 401 || e.status === 0) {
+        showMessage(e.status === 401 ? keyMessage(e.code, e.message) : e.message);
+        $('api-key').focus();
+        return;
+      }
+      // The key passed (a 429 or 503 comes after it was checked): sign in and say what is wrong.
+      warning = e.message;
     }
     sessionStorage.setItem(KEY_STORAGE, key);
     $('api-key').value = '';
     route();
+    if (warning) showMessage(warning);
     $('check-email').focus();
   }
 

@@ -15,6 +15,8 @@ import { createIpThrottle, type IpThrottle } from './ip-throttle.ts';
 export interface SmtpSessionInfo {
   mxHost: string;
   provider: string | null;
+  /** RCPT commands the session will carry (a grouped session: its addresses and the probe). Default 1. */
+  recipients?: number;
 }
 
 /** What `beforeSmtp` may answer instead of letting the session run: the check ends with this reason. */
@@ -41,19 +43,31 @@ export interface Throttle {
 
 export function limitsFrom(env: ThrottleEnv): IpLimits {
   const groups: Record<string, Rate> = env.THROTTLE_PROVIDER_RATES;
+  const rcptGroups: Record<string, Rate> = env.THROTTLE_PROVIDER_RCPT_RATES;
   return {
     ipIntervalMs: intervalOf(env.THROTTLE_IP_RATE),
     daily: env.THROTTLE_IP_DAILY,
     groupIntervalMs: (g) => intervalOf(groups[g]),
     maxWaitMs: env.THROTTLE_MAX_WAIT_MS,
     cooldownMs: env.BREAKER_COOLDOWN * 1000,
-    lateToleranceMs: (g) => Math.min(lateTolerance(env.THROTTLE_IP_RATE), lateTolerance(groups[g])),
+    lateToleranceMs: (g) => Math.min(lateTolerance(env.THROTTLE_IP_RATE), lateTolerance(groups[g]), lateTolerance(env.THROTTLE_IP_RCPT_RATE), lateTolerance(rcptGroups[g])),
+    ipRcptIntervalMs: intervalOf(env.THROTTLE_IP_RCPT_RATE),
+    rcptDaily: env.THROTTLE_IP_RCPT_DAILY,
+    groupRcptIntervalMs: (g) => intervalOf(rcptGroups[g]),
   };
 }
 
 /** Every limit set to 0: no limiter, no KV traffic (benchmarks of other parts). */
 export function throttlesOff(env: ThrottleEnv): boolean {
-  return !env.THROTTLE_IP_RATE && env.THROTTLE_IP_DAILY === 0 && Object.keys(env.THROTTLE_PROVIDER_RATES).length === 0 && env.BREAKER_COOLDOWN === 0;
+  return (
+    !env.THROTTLE_IP_RATE &&
+    env.THROTTLE_IP_DAILY === 0 &&
+    Object.keys(env.THROTTLE_PROVIDER_RATES).length === 0 &&
+    !env.THROTTLE_IP_RCPT_RATE &&
+    env.THROTTLE_IP_RCPT_DAILY === 0 &&
+    Object.keys(env.THROTTLE_PROVIDER_RCPT_RATES).length === 0 &&
+    env.BREAKER_COOLDOWN === 0
+  );
 }
 
 export function createThrottle(opts: {
@@ -78,7 +92,7 @@ export function createThrottle(opts: {
         async beforeSmtp(session) {
           group = recipientGroup(session.provider, session.mxHost);
           try {
-            const admitted = await limiter.acquire(group);
+            const admitted = await limiter.acquire(group, undefined, session.recipients ?? 1);
             probe ||= admitted.probe;
             events.onWait?.(admitted.waitedMs, admitted.missedSlots);
           } catch (err) {

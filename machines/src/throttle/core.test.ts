@@ -137,3 +137,62 @@ describe('throttle keys and groups', () => {
     expect(recipientGroup(null, 'mx2.example.net')).toBe('example.net');
   });
 });
+
+describe('throttle core: recipients per IP and per provider', () => {
+  const perMinute = (n: number) => intervalOf(parseRate(`${n}/min`, 'r'));
+
+  it('a session carrying 10 RCPTs takes 10 recipient slots: the next session waits for all of them', () => {
+    const l = limits({ ipIntervalMs: perMinute(60), ipRcptIntervalMs: perMinute(120), maxWaitMs: 10 * 60_000 });
+    const first = admit(emptyState(), 'g', T0, l, 10);
+    expect(first).toMatchObject({ kind: 'admit', at: T0 });
+    if (first.kind !== 'admit') return;
+    const second = admit(first.next, 'g', T0, l, 1);
+    expect(second.kind).toBe('admit');
+    // 10 recipients at 120/min (+8%) is 5.4 s, longer than one session slot (1.08 s).
+    if (second.kind === 'admit') expect(second.at - T0).toBeCloseTo(10 * perMinute(120), 0);
+  });
+
+  it('one-RCPT sessions are bound by the session rate, grouped ones by the recipient rate: either way the RCPTs per minute stay under the limit', () => {
+    const l = limits({ ipIntervalMs: perMinute(60), ipRcptIntervalMs: perMinute(120), maxWaitMs: 60 * 60_000 });
+    for (const k of [1, 2, 25]) {
+      let s = emptyState();
+      const rcptTimes: number[] = [];
+      for (let i = 0; i < 40; i++) {
+        const d = admit(s, 'g', T0, l, k);
+        if (d.kind !== 'admit') throw new Error(d.kind);
+        for (let j = 0; j < k; j++) rcptTimes.push(d.at);
+        s = d.next;
+      }
+      // A session's RCPTs go out together: a window may see one session's worth above the limit, never more.
+      expect(maxInWindow(rcptTimes, 60_000)).toBeLessThanOrEqual(120 + k);
+    }
+  });
+
+  it('the daily recipient budget defers a session that would pass it until the next UTC day', () => {
+    const l = limits({ rcptDaily: 100 });
+    const a = admit(emptyState(), 'g', T0, l, 60);
+    expect(a.kind).toBe('admit');
+    if (a.kind !== 'admit') return;
+    expect(a.next.rcount).toBe(60);
+    const b = admit(a.next, 'g', T0, l, 50);
+    expect(b).toMatchObject({ kind: 'defer', limit: 'ip_rcpt_daily' });
+    expect(admit(a.next, 'g', T0, l, 40).kind).toBe('admit');
+    // A new day starts at zero.
+    expect(admit(a.next, 'g', T0 + 24 * 3_600_000, l, 50).kind).toBe('admit');
+  });
+
+  it('a provider\'s recipient rate holds its sessions without idling the IP for others', () => {
+    const l = limits({ ipRcptIntervalMs: perMinute(600), groupRcptIntervalMs: (g) => (g === 'gmail' ? perMinute(60) : 0), maxWaitMs: 10_000 });
+    const a = admit(emptyState(), 'gmail', T0, l, 20);
+    if (a.kind !== 'admit') throw new Error(a.kind);
+    expect(admit(a.next, 'gmail', T0, l, 1)).toMatchObject({ kind: 'defer', limit: 'group_rate' });
+    const other = admit(a.next, 'example.net', T0, l, 1);
+    expect(other.kind).toBe('admit');
+    if (other.kind === 'admit') expect(other.at - T0).toBeLessThan(3000);
+  });
+
+  it('a stored state from before recipient limits reads as zero recipients, not as no limit', async () => {
+    const { decodeState } = await import('./core.ts');
+    expect(decodeState({ tat: 5, day: '2026-11-23', count: 3, groups: {}, breakers: {} })).toMatchObject({ rtat: 0, rcount: 0, rgroups: {} });
+  });
+});

@@ -24,6 +24,12 @@ export interface IpThrottleState {
   groups: Record<string, number>;
   /** Breakers that are open (or half-open): group → time the cool-down ends. */
   breakers: Record<string, number>;
+  /** Next free recipient slot of the per-IP recipient rate: a session of k RCPTs takes k slots. */
+  rtat: number;
+  /** RCPT commands sent on `day`. */
+  rcount: number;
+  /** Next free recipient slot per recipient group with a recipient rate of its own. */
+  rgroups: Record<string, number>;
 }
 
 export interface IpLimits {
@@ -42,6 +48,12 @@ export interface IpLimits {
    * gives the slot up and asks again. Default: no limit.
    */
   lateToleranceMs?: (group: string) => number;
+  /** Spacing of RCPT commands on the IP (ms per recipient); 0/absent = no recipient rate. */
+  ipRcptIntervalMs?: number;
+  /** RCPT commands per UTC day; 0/absent = no daily recipient budget. */
+  rcptDaily?: number;
+  /** Spacing of RCPT commands to a recipient group (ms per recipient); 0 = none of its own. */
+  groupRcptIntervalMs?: (group: string) => number;
 }
 
 export type Admission =
@@ -50,7 +62,7 @@ export type Admission =
   /** The group's slot is taken until `at` (within the wait budget): look again then. */
   | { kind: 'poll'; at: number }
   /** Too long to wait in place: hand the work back for `delayMs`. */
-  | { kind: 'defer'; delayMs: number; limit: 'ip_rate' | 'ip_daily' | 'group_rate' }
+  | { kind: 'defer'; delayMs: number; limit: 'ip_rate' | 'ip_daily' | 'group_rate' | 'ip_rcpt_rate' | 'ip_rcpt_daily' }
   | { kind: 'breaker_open'; delayMs: number };
 
 /**
@@ -85,7 +97,7 @@ export function msUntilNextUtcDay(ms: number): number {
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1) - ms;
 }
 
-export const emptyState = (): IpThrottleState => ({ tat: 0, day: '', count: 0, groups: {}, breakers: {} });
+export const emptyState = (): IpThrottleState => ({ tat: 0, day: '', count: 0, groups: {}, breakers: {}, rtat: 0, rcount: 0, rgroups: {} });
 
 /** A breaker nobody probed for this long is forgotten (closed); keeps the value small. */
 const FORGET_BREAKER_MS = 24 * 60 * 60 * 1000;
@@ -96,13 +108,22 @@ function prune(s: IpThrottleState, now: number): IpThrottleState {
   for (const [g, t] of Object.entries(s.groups)) if (t > now) groups[g] = t;
   const breakers: Record<string, number> = {};
   for (const [g, t] of Object.entries(s.breakers)) if (t > now - FORGET_BREAKER_MS) breakers[g] = t;
+  const rgroups: Record<string, number> = {};
+  for (const [g, t] of Object.entries(s.rgroups)) if (t > now) rgroups[g] = t;
   const day = utcDay(now);
-  return { tat: s.tat, day, count: s.day === day ? s.count : 0, groups, breakers };
+  const today = s.day === day;
+  return { tat: s.tat, day, count: today ? s.count : 0, groups, breakers, rtat: s.rtat, rcount: today ? s.rcount : 0, rgroups };
 }
 
-/** May one SMTP session to `group` start on this IP, and when? */
-export function admit(state: IpThrottleState, group: string, now: number, limits: IpLimits): Admission {
+/**
+ * May one SMTP session to `group` carrying `recipients` RCPT commands start on this IP, and
+ * when? Sessions and recipients are both limited, per IP and per group: a session takes one
+ * session slot and `recipients` recipient slots (it starts at its slot; the next one waits
+ * for the recipients it sent), so a grouped session pays for every RCPT it carries.
+ */
+export function admit(state: IpThrottleState, group: string, now: number, limits: IpLimits, recipients = 1): Admission {
   const s = prune(state, now);
+  const k = Math.max(1, recipients);
   let probe = false;
   const openUntil = s.breakers[group];
   if (limits.cooldownMs > 0 && openUntil !== undefined) {
@@ -110,17 +131,23 @@ export function admit(state: IpThrottleState, group: string, now: number, limits
     probe = true;
   }
   if (limits.daily > 0 && s.count >= limits.daily) return { kind: 'defer', delayMs: msUntilNextUtcDay(now), limit: 'ip_daily' };
+  const rcptDaily = limits.rcptDaily ?? 0;
+  if (rcptDaily > 0 && s.rcount + k > rcptDaily) return { kind: 'defer', delayMs: msUntilNextUtcDay(now), limit: 'ip_rcpt_daily' };
 
-  const slot = limits.ipIntervalMs > 0 ? Math.max(now, s.tat) : now;
+  const rcptInterval = limits.ipRcptIntervalMs ?? 0;
+  const sessionSlot = limits.ipIntervalMs > 0 ? Math.max(now, s.tat) : now;
+  const rcptSlot = rcptInterval > 0 ? Math.max(now, s.rtat) : now;
+  const slot = Math.max(sessionSlot, rcptSlot);
   const groupInterval = limits.groupIntervalMs(group);
-  const groupFree = s.groups[group] ?? 0;
+  const groupRcptInterval = limits.groupRcptIntervalMs?.(group) ?? 0;
+  const groupFree = Math.max(groupInterval > 0 ? (s.groups[group] ?? 0) : 0, groupRcptInterval > 0 ? (s.rgroups[group] ?? 0) : 0);
   // The group's slot is later than the IP's: do not take the IP slot (it would idle the IP
   // for every other group); wait for the group's slot and compete again.
-  if (groupInterval > 0 && groupFree > slot) {
+  if (groupFree > slot) {
     if (groupFree - now > limits.maxWaitMs) return { kind: 'defer', delayMs: groupFree - now, limit: 'group_rate' };
     return { kind: 'poll', at: groupFree };
   }
-  if (slot - now > limits.maxWaitMs) return { kind: 'defer', delayMs: slot - now, limit: 'ip_rate' };
+  if (slot - now > limits.maxWaitMs) return { kind: 'defer', delayMs: slot - now, limit: rcptSlot > sessionSlot ? 'ip_rcpt_rate' : 'ip_rate' };
 
   const next: IpThrottleState = {
     ...s,
@@ -129,6 +156,9 @@ export function admit(state: IpThrottleState, group: string, now: number, limits
     groups: groupInterval > 0 ? { ...s.groups, [group]: slot + groupInterval } : s.groups,
     // The probe holds the breaker open for everyone else until its answer is in.
     breakers: probe ? { ...s.breakers, [group]: now + limits.cooldownMs } : s.breakers,
+    rtat: rcptInterval > 0 ? slot + k * rcptInterval : s.rtat,
+    rcount: s.rcount + k,
+    rgroups: groupRcptInterval > 0 ? { ...s.rgroups, [group]: slot + k * groupRcptInterval } : s.rgroups,
   };
   return { kind: 'admit', at: slot, next, probe };
 }
@@ -177,5 +207,8 @@ export function decodeState(raw: unknown): IpThrottleState {
     count: typeof r.count === 'number' && r.count >= 0 ? r.count : 0,
     groups: numMap(r.groups),
     breakers: numMap(r.breakers),
+    rtat: typeof r.rtat === 'number' && Number.isFinite(r.rtat) ? r.rtat : 0,
+    rcount: typeof r.rcount === 'number' && r.rcount >= 0 ? r.rcount : 0,
+    rgroups: numMap(r.rgroups),
   };
 }

@@ -8,6 +8,9 @@ export type HoldReason =
   | 'ip_rate'
   | 'ip_daily'
   | 'group_rate'
+  /** The IP's recipient (RCPT) rate or daily recipient budget has no room soon enough. */
+  | 'ip_rcpt_rate'
+  | 'ip_rcpt_daily'
   /** The (IP, provider) breaker is open after a policy rejection. */
   | 'breaker_open'
   /** The limiter state (NATS KV) could not be read or written: fail closed. */

@@ -32,8 +32,8 @@ export interface Admitted {
 
 export interface IpThrottle {
   readonly key: string;
-  /** Resolves when a session to `group` may start; throws ThrottleHold when it may not start soon. */
-  acquire(group: string, signal?: AbortSignal): Promise<Admitted>;
+  /** Resolves when a session to `group` carrying `recipients` RCPTs may start; throws ThrottleHold when it may not start soon. */
+  acquire(group: string, signal?: AbortSignal, recipients?: number): Promise<Admitted>;
   /** A policy rejection from `group`: open its breaker for the cool-down. */
   policyRejected(group: string): Promise<void>;
   /** The probe got an ordinary answer: close the breaker. */
@@ -117,14 +117,14 @@ export function createIpThrottle(opts: IpThrottleOptions): IpThrottle {
 
   return {
     key,
-    async acquire(group, signal) {
+    async acquire(group, signal, recipients = 1) {
       const started = Date.now();
       const tolerance = opts.limits.lateToleranceMs?.(group) ?? Number.POSITIVE_INFINITY;
       let missedSlots = 0;
       for (let i = 0; i < MAX_CAS_ATTEMPTS; i++) {
         const { entry, state } = await load();
         const now = Date.now();
-        const d = admit(state, group, now, opts.limits);
+        const d = admit(state, group, now, opts.limits, recipients);
         switch (d.kind) {
           case 'breaker_open':
             throw new ThrottleHold('breaker_open', d.delayMs, `breaker for ${group} on ${opts.egressIp} is open`);

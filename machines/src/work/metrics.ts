@@ -14,7 +14,7 @@ export function createMetrics(machineId: string) {
   const duration = new Histogram({ name: 'emailcheck_check_duration_seconds', help: 'Duration of one verification', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 45], registers: [registry] });
   const inFlight = new Gauge({ name: 'emailcheck_in_flight', help: 'Checks being worked on', registers: [registry] });
   const dbErrors = new Counter({ name: 'emailcheck_db_write_errors_total', help: 'Failed result batch writes (retried)', registers: [registry] });
-  const throttleHolds = new Counter({ name: 'emailcheck_throttle_holds_total', help: 'Checks handed back by the throttles before SMTP, by reason (ip_rate, ip_daily, group_rate, breaker_open, throttle_unavailable)', labelNames: ['reason'], registers: [registry] });
+  const throttleHolds = new Counter({ name: 'emailcheck_throttle_holds_total', help: 'Checks handed back by the throttles before SMTP, by reason (ip_rate, ip_daily, ip_rcpt_rate, ip_rcpt_daily, group_rate, breaker_open, throttle_unavailable)', labelNames: ['reason'], registers: [registry] });
   const throttleWait = new Histogram({ name: 'emailcheck_throttle_wait_seconds', help: 'Time a check waited in place for its throttle slot', buckets: [0, 0.05, 0.25, 1, 2.5, 5, 10, 20], registers: [registry] });
   const missedSlots = new Counter({ name: 'emailcheck_throttle_missed_slots_total', help: 'Throttle slots given up because the process woke too late to use them without a burst (a sign of CPU starvation)', registers: [registry] });
   const breakerOpens = new Counter({ name: 'emailcheck_breaker_opened_total', help: 'Circuit breakers opened by a policy rejection, by recipient group', labelNames: ['group'], registers: [registry] });
