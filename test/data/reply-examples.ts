@@ -803,6 +803,7 @@ export const REPLY_EXAMPLES: readonly ReplyExample[] = [
     expected: 'unknown',
     source: 'markgossa.com, "Your message wasn\'t delivered because the recipient\'s e-mail provider rejected it" (Exchange Online group)',
   },
+  { code: 550, text: '5.7.1 RESOLVER.RST.AuthRequired; authentication required', expected: 'unknown', source: `${SISIMAI('lhost-exchange2007-04.eml')} (Exchange: the recipient takes only authenticated senders)` },
   {
     code: 550,
     text: '5.1.1 RCP-P2 http://postmaster.facebook.com/response_codes?ip=192.0.2.135#rcp Refused due to recipient preferences',

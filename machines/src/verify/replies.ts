@@ -63,6 +63,50 @@ export const ENHANCED_RULES: readonly EnhancedRule[] = [
   { code: /^[45]\.7\.\d{1,3}$/, class: 'policy' },
 ];
 
+/** Texts saying the recipient's account is disabled, suspended, locked, inactive or frozen; never "your account" or a sender's. */
+const ACCOUNT_DISABLED = new RegExp(
+  [
+    // "<subject> ... is/has been [temporarily] disabled", never "your account" or "sender account"
+    "(?<!your |sender'?s? |sending )\\b(?:account|mailbox|user|inbox|recipient|addressee|e-?mail address)\\b(?:[^.;:!]|\\.(?=\\S)){0,60}?\\b(?:(?:is|has been|was|are) )?(?:(?:temporar(?:y|ily)|permanently|currently|now) )?(?:disabled|deactivated|suspended|inactive|locked|frozen|terminated|discontinued)\\b",
+    '\\b(?:disabled|deactivated|suspended|inactive|locked|frozen) (?:recipient|account|mailbox|user|e-?mail address|address)\\b',
+    "\\brecipient(?:'s)? account is blocked\\b",
+    'account closed',
+  ].join('|'),
+);
+
+/** Texts saying the mailbox does not exist. */
+const NO_SUCH_MAILBOX = new RegExp(
+  [
+    'user unknown',
+    'unknown user',
+    'addressee unknown',
+    'recipient unknown',
+    '\\bmailbox \\S+ unknown',
+    'no such (?:user|mailbox|recipient|person)',
+    "(?:does not|doesn't|dosn't|not) exist",
+    "doesn't have an? (?:\\S+ )?account",
+    'mailbox not found',
+    'recipient not found',
+    'user not found',
+    'address could not be found',
+    'no user record',
+    'user invalid',
+    'invalid user',
+    '(?:unknown|invalid) recipient',
+    'recipient invalid',
+    'invalid (?:email )?address',
+    'invalid mailbox',
+    'not a valid mailbox',
+    'no mailbox here',
+    'mailbox unallocated',
+    'unknown local part',
+    'unrouteable address',
+    'not our customer',
+    'not in my validrcptto list',
+    'marked as invalid',
+  ].join('|'),
+);
+
 /**
  * Known reply texts, each with the real reply it came from. Sources: Reacher's
  * core/src/smtp/parser.rs, provider postmaster pages, MTA docs and bug reports; the full
@@ -333,15 +377,19 @@ export const REPLY_PATTERNS: readonly ReplyPattern[] = [
     class: 'disabled',
     stage: 'override',
     codeClass: 5,
-    match: new RegExp(
-      [
-        // "<subject> ... is/has been [temporarily] disabled", never "your account" or "sender account"
-        "(?<!your |sender'?s? |sending )\\b(?:account|mailbox|user|inbox|recipient|addressee|e-?mail address)\\b(?:[^.;:!]|\\.(?=\\S)){0,60}?\\b(?:(?:is|has been|was|are) )?(?:(?:temporar(?:y|ily)|permanently|currently|now) )?(?:disabled|deactivated|suspended|inactive|locked|frozen|terminated|discontinued)\\b",
-        '\\b(?:disabled|deactivated|suspended|inactive|locked|frozen) (?:recipient|account|mailbox|user|e-?mail address|address)\\b',
-        "\\brecipient(?:'s)? account is blocked\\b",
-        'account closed',
-      ].join('|'),
-    ),
+    match: ACCOUNT_DISABLED,
+  },
+
+  // The same words in a 4xx: the server itself says "not now", so they prove nothing yet, and a 4.7.x in
+  // front does not make them about us.
+  {
+    // 450 4.1.1 <user@example.test>: Recipient address rejected: User unknown in virtual alias table
+    // 450 4.7.1 <user@example.test>: Recipient address rejected: User temporarily locked
+    id: 'recipient-deferred',
+    class: 'temporary',
+    stage: 'override',
+    codeClass: 4,
+    match: new RegExp(`${ACCOUNT_DISABLED.source}|${NO_SUCH_MAILBOX.source}`),
   },
 
   // ---- Generic policy words: still about us, but less specific than the ones above.
@@ -389,37 +437,7 @@ export const REPLY_PATTERNS: readonly ReplyPattern[] = [
     class: 'no_mailbox',
     stage: 'override',
     codeClass: 5,
-    match: new RegExp(
-      [
-        'user unknown',
-        'unknown user',
-        'addressee unknown',
-        'recipient unknown',
-        '\\bmailbox \\S+ unknown',
-        'no such (?:user|mailbox|recipient|person)',
-        "(?:does not|doesn't|dosn't|not) exist",
-        "doesn't have an? (?:\\S+ )?account",
-        'mailbox not found',
-        'recipient not found',
-        'user not found',
-        'address could not be found',
-        'no user record',
-        'user invalid',
-        'invalid user',
-        '(?:unknown|invalid) recipient',
-        'recipient invalid',
-        'invalid (?:email )?address',
-        'invalid mailbox',
-        'not a valid mailbox',
-        'no mailbox here',
-        'mailbox unallocated',
-        'unknown local part',
-        'unrouteable address',
-        'not our customer',
-        'not in my validrcptto list',
-        'marked as invalid',
-      ].join('|'),
-    ),
+    match: NO_SUCH_MAILBOX,
   },
 
   // ---- Greylisting without the word: a deferral asking us to come back (postgrey-style 450/451).
