@@ -23,6 +23,13 @@ export const FLY_MACHINES_PER_EGRESS_IP = 64;
 export const SUGGESTED_REGIONS = ['fra', 'ams', 'cdg', 'lhr', 'arn', 'iad', 'ewr', 'ord', 'dfw', 'lax', 'sjc', 'yyz', 'gru', 'nrt', 'sin', 'syd', 'bom', 'jnb'] as const;
 /** More IPs than this is a different project (and pages of commands): the plan stops and says so. */
 export const MAX_PLANNED_IPS = 1000;
+/**
+ * What an address costs with grouped sessions, as `npm run bench:budget` measures it on a
+ * realistic B2B list (Zipf domains, 15% missing users, some catch-all domains): the
+ * defaults of --sessions-per-address and --rcpt-per-address.
+ */
+export const MEASURED_SESSIONS_PER_ADDRESS = 0.1;
+export const MEASURED_RCPT_PER_ADDRESS = 1.05;
 /** The process group in fly.toml that runs `emailcheck machine`. */
 export const MACHINE_PROCESS_GROUP = 'machine';
 
@@ -32,6 +39,14 @@ export interface PlanInput {
   perIpDay: number;
   /** SMTP sessions per egress IP per minute (THROTTLE_IP_RATE); 0: no per-minute limit. */
   perIpMinute: number;
+  /** RCPT commands per egress IP per day (THROTTLE_IP_RCPT_DAILY); 0: no daily recipient limit. */
+  perIpRcptDay: number;
+  /** RCPT commands per egress IP per minute (THROTTLE_IP_RCPT_RATE); 0: none. */
+  perIpRcptMinute: number;
+  /** SMTP sessions one address costs on average (grouped sessions: well under 1; Reacher: 1). */
+  sessionsPerAddress: number;
+  /** RCPT commands one address costs on average (grouped, catch-all known per domain: about 1; Reacher: 2). */
+  rcptPerAddress: number;
   /** Per-provider rates per IP (THROTTLE_PROVIDER_RATES), for the note on whether one binds the day. */
   providerRates: Record<string, Rate>;
   /** Fraction of an IP's daily budget the plan counts on (the rest absorbs retries, greylisting, spikes). */
@@ -58,9 +73,17 @@ export interface Placement {
 export interface Plan {
   input: PlanInput;
   perDayNeeded: number;
-  /** What one IP may do in a day: the daily limit, or the per-minute limit times 1,440 when that is lower. */
+  /** Sessions one IP may open in a day: the daily limit, or the per-minute limit times 1,440 when that is lower. */
   perIpDayLimit: number;
   binding: 'per_ip_day' | 'per_ip_minute';
+  /** The old arithmetic (one session and two RCPTs per address, as Reacher spends): IPs it would take. */
+  oneSessionPerAddress: { usablePerIpDay: number; egressIps: number };
+  /** RCPT commands one IP may send in a day (0: no recipient limit). */
+  perIpRcptDayLimit: number;
+  /** Addresses one IP may check in a day at sessionsPerAddress and rcptPerAddress, and which limit binds. */
+  addressesPerIpDay: number;
+  addressBinding: 'sessions' | 'recipients';
+  /** What the plan counts on per IP per day: addressesPerIpDay × headroom. */
   usablePerIpDay: number;
   egressIps: number;
   /** The fastest the throttles let one IP go, in SMTP sessions per second: what its machines must keep up with. */
@@ -91,8 +114,20 @@ export function planCapacity(input: PlanInput): Plan {
   const minuteAsDay = perIpMinute * MINUTES_PER_DAY;
   const binding = perIpDay === 0 || (perIpMinute > 0 && minuteAsDay < perIpDay) ? 'per_ip_minute' : 'per_ip_day';
   const perIpDayLimit = binding === 'per_ip_minute' ? minuteAsDay : perIpDay;
-  const usablePerIpDay = perIpDayLimit * headroom;
   const perDayNeeded = perMonth / DAYS_PER_MONTH;
+
+  // Old: every address one session (and two RCPTs, which the session limits already bound at Reacher's pace).
+  const oldUsable = perIpDayLimit * headroom;
+  const oneSessionPerAddress = { usablePerIpDay: oldUsable, egressIps: Math.max(1, ceil(perDayNeeded / oldUsable)) };
+  // New: what an address costs in sessions and in RCPTs, against both budgets.
+  const rcptMinuteAsDay = input.perIpRcptMinute * MINUTES_PER_DAY;
+  const rcptLimits = [input.perIpRcptDay, rcptMinuteAsDay].filter((x) => x > 0);
+  const perIpRcptDayLimit = rcptLimits.length > 0 ? Math.min(...rcptLimits) : 0;
+  const bySessions = perIpDayLimit / input.sessionsPerAddress;
+  const byRecipients = perIpRcptDayLimit > 0 ? perIpRcptDayLimit / input.rcptPerAddress : Number.POSITIVE_INFINITY;
+  const addressBinding = byRecipients < bySessions ? 'recipients' : 'sessions';
+  const addressesPerIpDay = Math.min(bySessions, byRecipients);
+  const usablePerIpDay = addressesPerIpDay * headroom;
   const egressIps = Math.max(1, ceil(perDayNeeded / usablePerIpDay));
   if (egressIps > MAX_PLANNED_IPS) {
     throw new UsageError(`${n(perDayNeeded)} checks a day at ${n(usablePerIpDay)} per IP need ${n(egressIps)} egress IPs; this plan lays out at most ${n(MAX_PLANNED_IPS)}`);
@@ -158,6 +193,10 @@ export function planCapacity(input: PlanInput): Plan {
     perDayNeeded,
     perIpDayLimit,
     binding,
+    oneSessionPerAddress,
+    perIpRcptDayLimit,
+    addressesPerIpDay,
+    addressBinding,
     usablePerIpDay,
     egressIps,
     peakPerIpPerSecond,
@@ -181,8 +220,18 @@ export function renderPlan(p: Plan): string {
   const dayPart = i.perIpDay > 0 ? `${n(i.perIpDay)}/day` : 'no daily limit';
   const minutePart = i.perIpMinute > 0 ? `${n(i.perIpMinute)}/min × ${n(MINUTES_PER_DAY)} = ${n(i.perIpMinute * MINUTES_PER_DAY)}/day` : 'no per-minute limit';
   rows.push(['one IP per day', `min(${dayPart}, ${minutePart})`, `${n(p.perIpDayLimit)}  (the ${p.binding === 'per_ip_day' ? 'daily' : 'per-minute'} limit binds)`]);
-  rows.push(['usable per IP per day', `${n(p.perIpDayLimit)} × headroom ${n(i.headroom)}`, n(p.usablePerIpDay)]);
-  rows.push(['egress IPs', `ceil(${n(p.perDayNeeded)} / ${n(p.usablePerIpDay)} = ${n(p.perDayNeeded / p.usablePerIpDay, 3)})`, String(p.egressIps)]);
+  rows.push(['usable per IP per day', `${n(p.perIpDayLimit)} × headroom ${n(i.headroom)}`, n(p.oneSessionPerAddress.usablePerIpDay)]);
+  rows.push(['egress IPs', `ceil(${n(p.perDayNeeded)} / ${n(p.oneSessionPerAddress.usablePerIpDay)} = ${n(p.perDayNeeded / p.oneSessionPerAddress.usablePerIpDay, 3)})`, String(p.oneSessionPerAddress.egressIps)]);
+
+  const grouped: Array<[string, string, string]> = [];
+  const rcptDayPart = i.perIpRcptDay > 0 ? `${n(i.perIpRcptDay)}/day` : 'no daily limit';
+  const rcptMinutePart = i.perIpRcptMinute > 0 ? `${n(i.perIpRcptMinute)}/min × ${n(MINUTES_PER_DAY)} = ${n(i.perIpRcptMinute * MINUTES_PER_DAY)}/day` : 'no per-minute limit';
+  grouped.push(['RCPTs per IP per day', `min(${rcptDayPart}, ${rcptMinutePart})`, p.perIpRcptDayLimit > 0 ? n(p.perIpRcptDayLimit) : 'no limit']);
+  grouped.push(['addresses by sessions', `${n(p.perIpDayLimit)} / ${n(i.sessionsPerAddress, 3)} sessions per address`, n(p.perIpDayLimit / i.sessionsPerAddress)]);
+  if (p.perIpRcptDayLimit > 0) grouped.push(['addresses by RCPTs', `${n(p.perIpRcptDayLimit)} / ${n(i.rcptPerAddress, 3)} RCPTs per address`, n(p.perIpRcptDayLimit / i.rcptPerAddress)]);
+  grouped.push(['one IP per day', `the lower (${p.addressBinding} bind)`, n(p.addressesPerIpDay)]);
+  grouped.push(['usable per IP per day', `${n(p.addressesPerIpDay)} × headroom ${n(i.headroom)}`, n(p.usablePerIpDay)]);
+  grouped.push(['egress IPs', `ceil(${n(p.perDayNeeded)} / ${n(p.usablePerIpDay)} = ${n(p.perDayNeeded / p.usablePerIpDay, 3)})`, String(p.egressIps)]);
   rows.push([
     'peak pace per IP',
     i.perIpMinute > 0 ? `${n(i.perIpMinute)}/min / 60` : `${n(i.perIpDay)}/day / ${n(SECONDS_PER_DAY)} s`,
@@ -197,10 +246,15 @@ export function renderPlan(p: Plan): string {
   rows.push(['machines', `${p.egressIps} IPs × ${p.machinesPerIp}`, String(p.machines)]);
   rows.push(['capacity per month', `${p.egressIps} × ${n(p.usablePerIpDay)} × ${DAYS_PER_MONTH}`, n(p.monthlyCapacity)]);
 
-  const w0 = Math.max(...rows.map((r) => r[0].length));
-  const w1 = Math.max(...rows.map((r) => r[1].length));
-  const lines = [`emailcheck plan: ${n(i.perMonth)} checks a month`, '', 'Arithmetic (every check counted as one SMTP session):'];
-  for (const [what, how, result] of rows) lines.push(`  ${what.padEnd(w0)}  ${how.padEnd(w1)}  = ${result}`);
+  const all = [...rows, ...grouped];
+  const w0 = Math.max(...all.map((r) => r[0].length));
+  const w1 = Math.max(...all.map((r) => r[1].length));
+  const lines = [`emailcheck plan: ${n(i.perMonth)} checks a month`, '', 'Old arithmetic (every check one SMTP session and two RCPTs, as Reacher spends):'];
+  for (const [what, how, result] of rows.slice(0, 4)) lines.push(`  ${what.padEnd(w0)}  ${how.padEnd(w1)}  = ${result}`);
+  lines.push('', `Arithmetic with grouped sessions (${n(i.sessionsPerAddress, 3)} sessions and ${n(i.rcptPerAddress, 3)} RCPTs per address; this plan uses it):`);
+  for (const [what, how, result] of grouped) lines.push(`  ${what.padEnd(w0)}  ${how.padEnd(w1)}  = ${result}`);
+  lines.push('', 'Machines:');
+  for (const [what, how, result] of rows.slice(4)) lines.push(`  ${what.padEnd(w0)}  ${how.padEnd(w1)}  = ${result}`);
   lines.push('', `Placement (one static egress IP per region${p.apps.length > 1 ? ' and app' : ''}):`);
   for (const pl of p.placements) lines.push(`  ${pl.app.padEnd(Math.max(...p.apps.map((a) => a.length)))}  ${pl.region}  ${pl.machines} machine${pl.machines === 1 ? '' : 's'}${pl.suggested ? '  (suggested region)' : ''}`);
   lines.push('', 'Fly.io commands:');
@@ -220,6 +274,10 @@ function parsePlanArgs(argv: string[]) {
         'per-month': { type: 'string' },
         'per-ip-day': { type: 'string' },
         'per-ip-minute': { type: 'string' },
+        'per-ip-rcpt-day': { type: 'string' },
+        'per-ip-rcpt-minute': { type: 'string' },
+        'sessions-per-address': { type: 'string' },
+        'rcpt-per-address': { type: 'string' },
         headroom: { type: 'string' },
         regions: { type: 'string' },
         'machines-per-ip': { type: 'string' },
@@ -262,6 +320,8 @@ export function planInputFromArgs(argv: string[], env: Record<string, string | u
         THROTTLE_IP_RATE: throttleEnv.THROTTLE_IP_RATE,
         THROTTLE_IP_DAILY: throttleEnv.THROTTLE_IP_DAILY,
         THROTTLE_PROVIDER_RATES: throttleEnv.THROTTLE_PROVIDER_RATES,
+        THROTTLE_IP_RCPT_RATE: throttleEnv.THROTTLE_IP_RCPT_RATE,
+        THROTTLE_IP_RCPT_DAILY: throttleEnv.THROTTLE_IP_RCPT_DAILY,
       },
       env,
     );
@@ -287,6 +347,17 @@ export function planInputFromArgs(argv: string[], env: Record<string, string | u
         : defaults.THROTTLE_IP_RATE
           ? (defaults.THROTTLE_IP_RATE.limit * 60_000) / defaults.THROTTLE_IP_RATE.periodMs
           : 0,
+    perIpRcptDay: values['per-ip-rcpt-day'] === undefined ? defaults.THROTTLE_IP_RCPT_DAILY : wholeNumber('--per-ip-rcpt-day', values['per-ip-rcpt-day'], 0, 1e9),
+    perIpRcptMinute:
+      values['per-ip-rcpt-minute'] !== undefined
+        ? wholeNumber('--per-ip-rcpt-minute', values['per-ip-rcpt-minute'], 0, 1e7)
+        : defaults.THROTTLE_IP_RCPT_RATE
+          ? (defaults.THROTTLE_IP_RCPT_RATE.limit * 60_000) / defaults.THROTTLE_IP_RCPT_RATE.periodMs
+          : 0,
+    sessionsPerAddress:
+      values['sessions-per-address'] === undefined ? MEASURED_SESSIONS_PER_ADDRESS : decimal('--sessions-per-address', values['sessions-per-address'], (v) => v > 0 && v <= 1, 'a number above 0 and at most 1 (e.g. 0.1)'),
+    rcptPerAddress:
+      values['rcpt-per-address'] === undefined ? MEASURED_RCPT_PER_ADDRESS : decimal('--rcpt-per-address', values['rcpt-per-address'], (v) => v >= 1 && v <= 2, 'a number from 1 to 2 (e.g. 1.05)'),
     providerRates: defaults.THROTTLE_PROVIDER_RATES,
     headroom: values.headroom === undefined ? 0.8 : decimal('--headroom', values.headroom, (v) => v > 0 && v <= 1, 'a fraction above 0 and at most 1 (e.g. 0.8)'),
     regions,

@@ -42,8 +42,14 @@ const PLAN = `emailcheck plan: egress IPs and machines for a monthly volume, and
 
 Usage:
   emailcheck plan --per-month N [--per-ip-day 10000] [--per-ip-minute 60] [--headroom 0.8]
+                  [--per-ip-rcpt-day 20000] [--per-ip-rcpt-minute 120]
+                  [--sessions-per-address 0.1] [--rcpt-per-address 1.05]
                   [--regions fra,iad] [--machines-per-ip K] [--concurrency N]
-                  [--check-seconds 5] [--app NAME] [--json]`;
+                  [--check-seconds 5] [--app NAME] [--json]
+
+An address costs --sessions-per-address SMTP sessions and --rcpt-per-address RCPTs (defaults:
+what npm run bench:budget measures with grouped sessions); the plan prints the old arithmetic
+(one session and two RCPTs per address) beside it.`;
 
 const DEV = `emailcheck dev: the whole stack on 127.0.0.1 (nats-server, a machine, the Worker under wrangler dev)
 

@@ -20,16 +20,26 @@ interface Run {
   stderr: string;
 }
 
+/**
+ * Most tests here check the session arithmetic: they plan at one session per address and no
+ * recipient limit (what the plan was before grouped sessions), so the session limits alone size it.
+ * The grouped arithmetic has its own tests below.
+ */
+const ONE_SESSION_PER_ADDRESS = ['--sessions-per-address', '1', '--rcpt-per-address', '2', '--per-ip-rcpt-day', '0', '--per-ip-rcpt-minute', '0'];
+const sessionsOnly = (args: string[]) => (args[0] === 'plan' && !args.includes('--help') ? [...args, ...ONE_SESSION_PER_ADDRESS] : args);
+
 function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000, encoding: 'utf8' }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...sessionsOnly(args)], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000, encoding: 'utf8' }, (err, stdout, stderr) => {
       done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
     });
   });
 }
 
 /** The same path as the CLI from the arguments on, without starting a process. */
-const plan = (args: string[], env: Record<string, string | undefined> = {}): Plan => planCapacity(planInputFromArgs(args, env).input);
+const plan = (args: string[], env: Record<string, string | undefined> = {}): Plan => planCapacity(planInputFromArgs([...args, ...ONE_SESSION_PER_ADDRESS], env).input);
+/** A plan at the measured (default) cost per address and the machines' recipient limits. */
+const groupedPlan = (args: string[], env: Record<string, string | undefined> = {}): Plan => planCapacity(planInputFromArgs(args, env).input);
 const usageError = (args: string[], env: Record<string, string | undefined> = {}): string => {
   try {
     plan(args, env);
@@ -219,5 +229,47 @@ describe('emailcheck plan: bad input', () => {
   it('a bad CONCURRENCY or throttle setting in the environment is a usage error too', () => {
     expect(usageError(['--per-month', '1000'], { CONCURRENCY: 'many' })).toMatch(/CONCURRENCY/);
     expect(usageError(['--per-month', '1000'], { THROTTLE_IP_RATE: 'fast' })).toMatch(/THROTTLE_IP_RATE/);
+  });
+});
+
+describe('emailcheck plan: sized by sessions and recipients per address', () => {
+  it('by default an address costs what bench:budget measured, and the RCPT budget binds: 1,000,000 a month fit in 3 IPs instead of 5', () => {
+    const p = groupedPlan(['--per-month', '1000000']);
+    expect(p.input).toMatchObject({ sessionsPerAddress: 0.1, rcptPerAddress: 1.05, perIpRcptDay: 20_000, perIpRcptMinute: 120 });
+    expect(p.oneSessionPerAddress.egressIps).toBe(5);
+    expect(p.perIpRcptDayLimit).toBe(20_000);
+    expect(p.addressBinding).toBe('recipients');
+    expect(p.addressesPerIpDay).toBeCloseTo(20_000 / 1.05, 6);
+    expect(p.egressIps).toBe(3);
+    expect(p.monthlyCapacity).toBeGreaterThanOrEqual(1_000_000);
+    expect(allocations(p)).toHaveLength(3);
+  });
+
+  it('at Reacher\'s cost (1 session, 2 RCPTs per address) the plan is the old one', () => {
+    const p = groupedPlan(['--per-month', '1000000', '--sessions-per-address', '1', '--rcpt-per-address', '2']);
+    expect(p.egressIps).toBe(p.oneSessionPerAddress.egressIps);
+  });
+
+  it('sessions bind when the session budget is the tighter one', () => {
+    const p = groupedPlan(['--per-month', '1000000', '--per-ip-day', '1000', '--sessions-per-address', '0.2']);
+    expect(p.addressBinding).toBe('sessions');
+    expect(p.addressesPerIpDay).toBe(5000);
+  });
+
+  it('prints the old arithmetic and the new one', async () => {
+    const r = await new Promise<Run>((done) =>
+      execFile(process.execPath, [BIN, 'plan', '--per-month', '1,000,000', '--regions', 'fra'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '' }, timeout: 30_000, encoding: 'utf8' }, (err, stdout, stderr) =>
+        done({ code: err ? 1 : 0, stdout, stderr }),
+      ),
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Old arithmetic[^\n]*\n(.*\n){3}\s+egress IPs\s+ceil\(33,333\.33 \/ 8,000 = 4\.167\)\s+= 5/);
+    expect(r.stdout).toMatch(/20,000 \/ 1\.05 RCPTs per address\s+= 19,047\.62/);
+    expect(r.stdout).toMatch(/ceil\(33,333\.33 \/ 15,238\.1 = 2\.188\)\s+= 3/);
+  });
+
+  it('a per-address cost out of range is a usage error naming the flag', () => {
+    expect(() => groupedPlan(['--per-month', '1000', '--rcpt-per-address', '0.5'])).toThrow(/--rcpt-per-address must be a number from 1 to 2/);
+    expect(() => groupedPlan(['--per-month', '1000', '--sessions-per-address', '0'])).toThrow(/--sessions-per-address/);
   });
 });

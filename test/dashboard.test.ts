@@ -85,8 +85,9 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
       ALLOW_PRIVATE_MX: '1',
       HELO_NAME: 'dashboard.test',
       FROM_EMAIL: 'verify@dashboard.test',
-      // The test's allowance: one local MTA, no per-IP session budget to wait on.
+      // The test's allowance: one local MTA, no per-IP session or recipient budget to wait on.
       THROTTLE_IP_RATE: '0',
+      THROTTLE_IP_RCPT_RATE: '0',
     });
     const until = Date.now() + READY_MS;
     while (!dev.out().includes('dev stack ready')) {
