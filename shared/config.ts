@@ -293,8 +293,26 @@ export const throttleEnv = {
 } satisfies EnvSpec;
 export type ThrottleEnv = EnvValues<typeof throttleEnv>;
 
+/** Settings of `emailcheck doctor`, on top of the verifier's and the throttles' (EDGE_URL, MACHINE_TOKEN). */
+export const doctorEnv = {
+  DNSBL_ZONES: {
+    kind: 'list',
+    default: ['zen.spamhaus.org', 'bl.spamcop.net', 'b.barracudacentral.org', 'psbl.surriel.com', 'bl.mailspike.net'],
+    description: 'DNS blocklists `emailcheck doctor` looks the egress IP up in, comma-separated zones (asked through DNS_SERVERS).',
+    flag: '--dnsbl',
+    parse: (raw: string, name: string): string[] => {
+      const zones = raw.split(',').map((z) => z.trim().toLowerCase().replace(/\.$/, '')).filter(Boolean);
+      const bad = zones.find((z) => !/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/.test(z));
+      if (bad !== undefined) throw new ConfigError(`${name}: "${bad}" is not a DNS zone`);
+      return zones;
+    },
+  } satisfies EnvVar<string[]>,
+} satisfies EnvSpec;
+
+export type DoctorEnv = EnvValues<typeof doctorEnv>;
+
 /** All tables, for the README. */
-export const ENV_TABLES: Record<string, EnvSpec> = { verifier: verifierEnv, machine: machineEnv, edge: edgeEnv, dev: devEnv, throttle: throttleEnv };
+export const ENV_TABLES: Record<string, EnvSpec> = { verifier: verifierEnv, machine: machineEnv, edge: edgeEnv, dev: devEnv, throttle: throttleEnv, doctor: doctorEnv };
 
 export function renderEnvTable(spec: EnvSpec): string {
   const rows = Object.entries(spec).map(([name, v]) => {
