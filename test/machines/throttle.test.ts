@@ -13,7 +13,7 @@ import type { JobStatus } from '../../shared/messages.ts';
 import { ensureTopology } from '../../machines/src/nats/index.ts';
 import { heartbeatKey } from '../../shared/heartbeat.ts';
 import { KV_BUCKETS } from '../../shared/subjects.ts';
-import { allJobResults, DOMAINS, startFixture, type Fixture } from '../support/machine-fixture.ts';
+import { allJobResults, DOMAINS, fastRetries, startFixture, type Fixture } from '../support/machine-fixture.ts';
 import { startMachineProcess, type MachineProcess } from '../support/machine-process.ts';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { maxInWindow } from '../support/session-window.ts';
@@ -133,7 +133,7 @@ describe('machines: JetStream-enforced throttles per egress IP', () => {
       THROTTLE_IP_RATE: '50/s',
       BREAKER_COOLDOWN: '2',
       MAX_DELIVER: '3',
-      RETRY_DELAY_MS: '200',
+      RETRY_SCHEDULE: fastRetries('200ms,400ms'),
       CONCURRENCY: '2',
     }));
     try {

@@ -27,7 +27,7 @@ import type { TestProject } from 'vitest/node';
 import { connect } from '@nats-io/transport-node';
 import { SERVICE, SUBJECTS } from '../../../shared/subjects.ts';
 import { startDnsServer } from '../../../test/support/dns-server.ts';
-import { DOMAINS, mailZone, mtaReply, testMachineEnv } from '../../../test/support/machine-fixture.ts';
+import { DOMAINS, fastRetries, mailZone, mtaReply, testMachineEnv } from '../../../test/support/machine-fixture.ts';
 import { startMachineProcess } from '../../../test/support/machine-process.ts';
 import { startNatsServer } from '../../../test/support/nats-server.ts';
 import { startSmtpSink } from '../../../test/support/smtp-sink.ts';
@@ -91,7 +91,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     testMachineEnv(
       { natsUrl: nats.url, databaseUrl: db.url, dnsServer: dns.server, smtpPort: smtp.port },
       // A temporary answer is retried once, quickly, then stored as unknown.
-      { CONCURRENCY: '20', MAX_DELIVER: '2', RETRY_DELAY_MS: '100', SHUTDOWN_GRACE_MS: '2000', LOG_LEVEL: 'warn' },
+      { CONCURRENCY: '20', RETRY_SCHEDULE: fastRetries('100ms'), SHUTDOWN_GRACE_MS: '2000', LOG_LEVEL: 'warn' },
     ),
   );
 
