@@ -67,7 +67,10 @@ bulk.post('/', async (c) => {
   const cfg = c.get('config');
   const tenant = c.get('tenant');
   const idempotencyKey = c.req.header('idempotency-key');
-  const jobId = idempotencyKey === undefined ? newJobId() : await idempotentJobId(tenant, idempotencyKey);
+  // Without a key of the client's, one of ours: if the submission is cut off midway, the 503 gives
+  // it back, and the same request with it completes this job instead of starting another.
+  const resumeKey = idempotencyKey ?? newJobId().slice('job_'.length);
+  const jobId = await idempotentJobId(tenant, resumeKey);
 
   const input = await readBulkInput(c.req.raw, cfg.MAX_BODY_BYTES);
   const addresses = jobAddresses(input.entries, cfg.MAX_BULK_EMAILS);
@@ -87,7 +90,32 @@ bulk.post('/', async (c) => {
   }
 
   const createdAt = new Date().toISOString();
-  await publishJob(hubClient(c.env, jobId), { jobId, tenantId: tenant, emails: addresses.emails, rows: addresses.rows, inputColumns, webhook: input.webhook, maxWaitSeconds: input.maxWaitSeconds, createdAt });
+  const hub = hubClient(c.env, jobId);
+  let stored = 0;
+  try {
+    await publishJob(
+      {
+        publishJetStream: async (...args) => {
+          const ack = await hub.publishJetStream(...args);
+          stored++;
+          return ack;
+        },
+      },
+      { jobId, tenantId: tenant, emails: addresses.emails, rows: addresses.rows, inputColumns, webhook: input.webhook, maxWaitSeconds: input.maxWaitSeconds, createdAt },
+    );
+  } catch (err) {
+    // Part of the job is in JOBS already: machines are checking it. Name it and how to finish it.
+    if (err instanceof ApiError && err.status >= 500 && stored > 0) {
+      throw new ApiError(
+        503,
+        'intake_incomplete',
+        `only part of job ${jobId} was submitted (${err.message}); send the same request again with Idempotency-Key: ${resumeKey} to complete it (within 2 hours), rather than a new job`,
+        { ...err.headers, 'idempotency-key': resumeKey },
+        { job_id: jobId, idempotency_key: resumeKey },
+      );
+    }
+    throw err;
+  }
   const accepted: BulkAccepted = {
     job_id: jobId,
     status: 'queued',

@@ -148,6 +148,9 @@ export function openApiDocument(): JsonSchema {
             '415': error('Not application/json, text/csv or multipart/form-data (`unsupported_media_type`).'),
             '422': error('The Idempotency-Key was used for a different list (`idempotency_key_reused`).'),
             ...tenantErrors,
+            '503': error(
+              'NATS or the machines are unreachable (`nats_unavailable`, `machines_unavailable`): nothing was submitted. Or NATS failed midway (`intake_incomplete`): part of the job is stored and being checked; `error.job_id` names it and `error.idempotency_key` (also the `Idempotency-Key` response header) is the key to send the same request again with, within 2 hours, to complete that job instead of starting another. A job never resumed stays `running` with the part that arrived.',
+            ),
           },
         },
       },

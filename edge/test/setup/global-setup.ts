@@ -14,6 +14,7 @@
  *     POST /nats/shutdown    → stops nats-server (same ports and data kept)
  *     POST /nats/restart     → starts it again and waits until the machine is serving again
  *     POST /nats/freeze      → SIGSTOP: sockets stay open, nothing answers
+ *     POST /nats/kill-after-chunks?n=N → kill -9 of nats-server once N job chunks reached JOBS
  *     POST /nats/thaw        → SIGCONT, then waits until the machine is serving again
  *     GET  /machine/output   → the machine's log so far (text)
  * - `machineToken`: the MACHINE_TOKEN binding
@@ -24,7 +25,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestProject } from 'vitest/node';
 import { connect } from '@nats-io/transport-node';
-import { SERVICE } from '../../../shared/subjects.ts';
+import { SERVICE, SUBJECTS } from '../../../shared/subjects.ts';
 import { startDnsServer } from '../../../test/support/dns-server.ts';
 import { DOMAINS, fastRetries, mailZone, mtaReply, testMachineEnv } from '../../../test/support/machine-fixture.ts';
 import { startMachineProcess } from '../../../test/support/machine-process.ts';
@@ -111,6 +112,21 @@ export default async function setup(project: TestProject): Promise<() => Promise
         if (route === 'POST /nats/restart') {
           await nats.restart();
           await machineServing(nats.url, 30_000);
+          return reply(200, { ok: true });
+        }
+        if (route === 'POST /nats/kill-after-chunks') {
+          const n = Number(url.searchParams.get('n') ?? '1');
+          const nc = await connect({ servers: nats.url, reconnect: false });
+          let seen = 0;
+          nc.subscribe(SUBJECTS.jobSubmit('*'), {
+            callback: () => {
+              if (++seen === n) {
+                nats.kill();
+                void nc.close().catch(() => {});
+              }
+            },
+          });
+          await nc.flush();
           return reply(200, { ok: true });
         }
         if (route === 'POST /nats/freeze') {
