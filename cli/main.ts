@@ -16,6 +16,7 @@ const COMMANDS: Record<CommandName, (argv: string[], out: Out) => Promise<number
   plan: async (argv, out) => (await import('./plan.ts')).runPlan(argv, { env: process.env, stdout: out }),
   keys: async (argv, out) => (await import('./keys.ts')).runKeys(argv, { env: process.env, stdout: out, stderr: (s) => void process.stderr.write(s) }),
   dev: async (argv) => (await import('./dev.ts')).runDev(argv),
+  doctor: async (argv, out) => (await import('./doctor.ts')).runDoctor(argv, { env: process.env, stdout: out }),
   help: async (argv, out) => {
     const [topic, ...extra] = argv;
     if (extra.length > 0) throw new UsageError(`"help" takes at most one command, got "${extra[0]}"`);

@@ -8,7 +8,10 @@
  * - `fly ips allocate-egress --app A --region R` gives app A a static egress IPv4+IPv6 pair in region R;
  *   app-scoped egress IPs are per (app, region), and a region with several of them hands each machine
  *   one at random, so one IP per region is the only mapping a machine can rely on;
- * - one static egress IP serves at most 64 machines;
+ * - it asks for confirmation twice (the second time because the region has no machines yet, which is
+ *   our order: IP first), so scripts pass `--yes`; a new IP takes 5-10 minutes to reach machines
+ *   already running;
+ * - one static egress IP serves at most 64 machines (32 during a blue-green deploy, which runs both sets);
  * - `fly scale count N --region R --process-group G` sets the machine count of one group in one region.
  */
 import { parseArgs } from 'node:util';
@@ -157,7 +160,7 @@ export function planCapacity(input: PlanInput): Plan {
 
   const commands: string[] = [];
   for (const app of apps.slice(1)) commands.push(`fly apps create ${app}`, `fly deploy --app ${app} --ha=false   # same fly.toml, then the same secrets as ${input.app}`);
-  for (const p of placements) commands.push(`fly ips allocate-egress --app ${p.app} --region ${p.region}`);
+  for (const p of placements) commands.push(`fly ips allocate-egress --app ${p.app} --region ${p.region} --yes`);
   for (const p of placements) commands.push(`fly scale count ${p.machines} --app ${p.app} --region ${p.region} --process-group ${MACHINE_PROCESS_GROUP}`);
   commands.push(...apps.map((app) => `fly ips list --app ${app}`));
 

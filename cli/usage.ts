@@ -70,13 +70,28 @@ Usage:
 --local writes to the dev stack's KV (what "npm start" serves); without it the KV entry and the
 wrangler command to store it are printed.`;
 
+const DOCTOR = `emailcheck doctor: is this machine ready to send its first check? (port 25, egress IP, rDNS, HELO, MX/SPF, blocklists)
+
+Usage:
+  emailcheck doctor [--smtp-host HOST[:PORT]] [--dnsbl ZONE]... [--json]
+
+Options:
+  --smtp-host HOST[:PORT] an SMTP server to open a connection to (port default SMTP_PORT): is outbound 25 open?
+  --dnsbl ZONE            a DNS blocklist to look the egress IP up in (repeatable; replaces DNSBL_ZONES)
+  --json                  the checks as a JSON array of { check, status, detail, fix }
+  -h, --help              this help
+
+Reads the machine's settings from the environment: DNS_SERVERS (every lookup), EDGE_URL and
+MACHINE_TOKEN (the egress IP as the edge sees it) or EGRESS_IP, HELO_NAME, FROM_EMAIL, PROXY_URL.
+Each line is ok, warn or fail, with what to do. Exit 1 when a check fails, 0 otherwise.`;
+
 const HELP = `emailcheck help: usage of every command, or of one
 
 Usage:
   emailcheck help [COMMAND]`;
 
 /** Every sub-command and its usage: main.ts dispatches only names listed here, so each one has --help. */
-export const COMMAND_USAGE = { check: CHECK, machine: MACHINE, plan: PLAN, dev: DEV, keys: KEYS, help: HELP } as const;
+export const COMMAND_USAGE = { check: CHECK, machine: MACHINE, plan: PLAN, dev: DEV, keys: KEYS, doctor: DOCTOR, help: HELP } as const;
 
 export type CommandName = keyof typeof COMMAND_USAGE;
 

@@ -63,7 +63,7 @@ describe('emailcheck plan (the command)', () => {
     expect(r.stdout).toMatch(/10,000 × headroom 0\.8\s+= 8,000/);
     expect(r.stdout).toMatch(/ceil\(33,333\.33 \/ 8,000 = 4\.167\)\s+= 5/);
     expect(r.stdout).toMatch(/5 IPs × 1\s+= 5/);
-    expect(r.stdout).toContain('fly ips allocate-egress --app emailcheck-machines --region fra');
+    expect(r.stdout).toContain('fly ips allocate-egress --app emailcheck-machines --region fra --yes');
     expect(r.stdout).toContain('fly scale count 1 --app emailcheck-machines --region fra --process-group machine');
     expect(r.stdout).toContain('added suggested regions');
   });
@@ -178,7 +178,7 @@ describe('emailcheck plan: the arithmetic', () => {
     expect(regions.slice(0, 2)).toEqual(['iad', 'ord']);
     expect(p.placements.map((x) => x.suggested)).toEqual([false, false, true, true, true]);
     for (const region of regions) {
-      expect(allocations(p)).toContain(`fly ips allocate-egress --app emailcheck-machines --region ${region}`);
+      expect(allocations(p)).toContain(`fly ips allocate-egress --app emailcheck-machines --region ${region} --yes`);
       expect(scales(p)).toContain(`fly scale count ${p.machinesPerIp} --app emailcheck-machines --region ${region} --process-group machine`);
     }
     expect(p.notes.join('\n')).toContain(`added suggested regions ${regions.slice(2).join(', ')}`);

@@ -105,3 +105,37 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^STOPSIGNAL SIGTERM$/m);
   });
 });
+
+describe('DEPLOY.md nats-server configs', () => {
+  const deploy = read('DEPLOY.md');
+  // Every fenced block that is a nats-server config (it has a jetstream block).
+  const configs = [...deploy.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].filter((m) => m[1] === '').map((m) => m[2]!).filter((b) => /^jetstream \{/m.test(b));
+
+  it('has the single-server config and the 3-node cluster config with a WebSocket listener', () => {
+    expect(configs.length).toBeGreaterThanOrEqual(2);
+    const cluster = configs.find((c) => /\ncluster \{/.test(c));
+    expect(cluster).toMatch(/routes: \[(\s+"nats-route:\/\/[a-z]+\.emailcheck-nats\.internal:6222"){3}\s+\]/);
+    expect(cluster).toMatch(/\nwebsocket \{/);
+  });
+
+  it('each one is valid for the nats-server 2.9 the tests run (nats-server -t)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'emailcheck-deploy-conf-'));
+    try {
+      for (const [i, conf] of configs.entries()) {
+        const file = join(dir, `nats-${i}.conf`);
+        writeFileSync(file, conf);
+        const r = spawnSync(process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server', ['-c', file, '-t'], {
+          env: { ...process.env, FLY_REGION: 'fra', NATS_WS_TOKEN: 'token-for-the-check' },
+          encoding: 'utf8',
+        });
+        expect(r.status, `${r.stdout}${r.stderr}\n${conf}`).toBe(0);
+        expect(`${r.stdout}${r.stderr}`).toMatch(/configuration file .* is valid/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, portAccepts } from '../cli/dev-nats.ts';
+import { runDoctorChecks } from '../cli/doctor.ts';
 import { startDnsServer, type TestDnsServer } from './support/dns-server.ts';
 import { startMockMta, type MockMta } from './support/smtp-servers.ts';
 
@@ -92,6 +93,9 @@ describe('emailcheck dev (npm start)', () => {
     dns = await startDnsServer({
       'mail.test': { MX: [{ preference: 10, exchange: 'mx.mail.test' }] },
       'mx.mail.test': { A: ['127.0.0.1'] },
+      // What `emailcheck doctor` looks up for the egress IP the Worker sees (127.0.0.1 under wrangler dev).
+      '1.0.0.127.in-addr.arpa': { PTR: ['dev-stack.test'] },
+      'dev-stack.test': { A: ['127.0.0.1'], MX: [{ preference: 10, exchange: 'mx.mail.test' }], TXT: ['v=spf1 ip4:127.0.0.1 -all'] },
     });
     dataDir = await mkdtemp(join(tmpdir(), 'emailcheck-dev-'));
     devsNats = await countingListener(await freePort());
@@ -153,6 +157,16 @@ describe('emailcheck dev (npm start)', () => {
       const again = await check('alice@mail.test');
       expect(again.body).toMatchObject({ is_reachable: 'safe', cached: true });
       expect((await check('alice@mail.test', 'ek_not-a-key-of-this-stack-000000000000000')).status).toBe(401);
+
+      // `emailcheck doctor` learns the egress IP from this Worker's /v1/whoami, as a machine does.
+      const doctorEnv = { ...env, EDGE_URL: `http://127.0.0.1:${port}`, DNSBL_ZONES: 'bl.dev-stack.test' };
+      const doctor = Object.fromEntries((await runDoctorChecks({ env: doctorEnv })).map((l) => [l.check, l]));
+      expect(doctor['egress ip']).toMatchObject({ status: 'ok', detail: '127.0.0.1 (as the edge sees it)' });
+      expect(doctor['reverse dns']).toMatchObject({ status: 'ok', detail: '127.0.0.1 → dev-stack.test → 127.0.0.1 (forward-confirmed)' });
+      expect(doctor['helo name']).toMatchObject({ status: 'ok' });
+      expect(doctor['blocklist bl.dev-stack.test']).toMatchObject({ status: 'ok' });
+      const wrongToken = (await runDoctorChecks({ env: { ...doctorEnv, MACHINE_TOKEN: 'not-the-token' } })).find((l) => l.check === 'egress ip');
+      expect(wrongToken).toMatchObject({ status: 'fail', fix: expect.stringContaining('MACHINE_TOKEN') });
 
       expect(await interrupt(run)).toBe(0);
       for (const p of [port, ...natsPorts]) expect(await portAccepts(p), `port ${p} still open`).toBe(false);

@@ -15,6 +15,10 @@ export interface DnsZoneEntry {
   MX?: Array<{ preference: number; exchange: string }>;
   A?: string[];
   AAAA?: string[];
+  /** Reverse names (`4.3.2.1.in-addr.arpa`) to host names. */
+  PTR?: string[];
+  /** Each string one TXT record (SPF, DNSBL reasons). */
+  TXT?: string[];
   /** Answer every query for this name with this error code instead of records. */
   rcode?: 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED';
   /** Never answer (the resolver times out). */
@@ -76,6 +80,10 @@ export async function startDnsServer(initialZone: DnsZone = {}): Promise<TestDns
       answers = (entry.MX ?? []).map((mx) => ({ type: 'MX', name: q.name, ttl: entry.ttl ?? 0, data: { preference: mx.preference, exchange: mx.exchange } }));
     } else if (q.type === 'A' || q.type === 'AAAA') {
       answers = (entry[q.type] ?? []).map((ip) => ({ type: q.type as 'A' | 'AAAA', name: q.name, ttl: entry.ttl ?? 0, data: ip }));
+    } else if (q.type === 'PTR') {
+      answers = (entry.PTR ?? []).map((host) => ({ type: 'PTR', name: q.name, ttl: entry.ttl ?? 0, data: host }));
+    } else if (q.type === 'TXT') {
+      answers = (entry.TXT ?? []).map((text) => ({ type: 'TXT', name: q.name, ttl: entry.ttl ?? 0, data: text }));
     }
 
     const rd = (query.flags ?? 0) & dnsPacket.RECURSION_DESIRED;

@@ -358,7 +358,9 @@ export const APP_JS = String.raw`'use strict';
         var a = document.createElement('a');
         a.href = '#/jobs/' + job.job_id;
         a.textContent = job.job_id;
-        var cells = [a, when(job.created_at), job.state, job.done.toLocaleString() + ' / ' + job.total.toLocaleString(), job.average_score === null || job.average_score === undefined ? '–' : String(job.average_score)];
+        var progress = job.done.toLocaleString() + ' / ' + job.total.toLocaleString();
+        if (job.state === 'running' && job.waiting && job.waiting.retrying) progress += ' (' + job.waiting.retrying.toLocaleString() + ' waiting for a retry)';
+        var cells = [a, when(job.created_at), job.state, progress, job.average_score === null || job.average_score === undefined ? '–' : String(job.average_score)];
         cells.forEach(function (c) {
           var td = document.createElement('td');
           if (typeof c === 'string') td.textContent = c; else td.appendChild(c);

@@ -197,20 +197,25 @@ class StageResolver {
   }
 
   private failureOf(err: unknown): DnsFailure {
-    const code = (err as { code?: string }).code ?? String(err);
-    switch (code) {
-      case 'ENOTFOUND':
-        return { kind: 'nxdomain' };
-      case 'ENODATA':
-        return { kind: 'nodata' };
-      case 'ETIMEOUT':
-        return { kind: 'timeout' };
-      case 'ECANCELLED':
-        return { kind: 'timeout' };
-      default:
-        // ESERVFAIL, EREFUSED, EBADRESP, ECONNREFUSED, EFORMERR, ENOTIMP...: the resolver could not answer.
-        return { kind: 'servfail', detail: code };
-    }
+    return dnsFailureOf(err);
+  }
+}
+
+/** What a node:dns rejection means as a DNS outcome. */
+export function dnsFailureOf(err: unknown): DnsFailure {
+  const code = (err as { code?: string }).code ?? String(err);
+  switch (code) {
+    case 'ENOTFOUND':
+      return { kind: 'nxdomain' };
+    case 'ENODATA':
+      return { kind: 'nodata' };
+    case 'ETIMEOUT':
+      return { kind: 'timeout' };
+    case 'ECANCELLED':
+      return { kind: 'timeout' };
+    default:
+      // ESERVFAIL, EREFUSED, EBADRESP, ECONNREFUSED, EFORMERR, ENOTIMP...: the resolver could not answer.
+      return { kind: 'servfail', detail: code };
   }
 }
 

@@ -1,0 +1,92 @@
+/**
+ * npm run bench:cluster — the same bulk job (BENCH_N addresses, default 5,000) through two machine
+ * processes and Postgres, once on one nats-server with everything at R1 and once on a 3-node
+ * JetStream cluster with everything at R3 (NATS_REPLICAS=3), in the same run, alternating
+ * BENCH_ROUNDS times (default 2). Prints each wall time and the ratio R3/R1: what replication
+ * costs the job (every publish and ack is a Raft round across three servers).
+ */
+import { jetstream } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { jobChunks } from '../shared/jobs.ts';
+import type { JobStatus } from '../shared/messages.ts';
+import { jobChunkMsgId, SERVICE, SUBJECTS } from '../shared/subjects.ts';
+import { startMachineProcess } from '../test/support/machine-process.ts';
+import { THROTTLE_PROVIDER_RATES_OFF } from '../test/support/machine-fixture.ts';
+import { startNatsCluster } from '../test/support/nats-cluster.ts';
+import { startNatsServer } from '../test/support/nats-server.ts';
+import { createTestDatabase } from '../test/support/postgres.ts';
+import { fmt } from './measure.ts';
+import { startPeers } from './peers.ts';
+
+const N = Number(process.env.BENCH_N ?? 5000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 25);
+
+const peers = await startPeers({ 'bench.test': { MX: [{ preference: 10, exchange: 'mx.bench.test' }], ttl: 300 }, 'mx.bench.test': { A: ['127.0.0.1'], ttl: 300 } });
+
+/** Wall time from the first chunk published to the job reported finished. */
+async function runJob(replicas: 1 | 3, round: number): Promise<number> {
+  const cluster = replicas === 3 ? await startNatsCluster() : null;
+  const single = cluster ? null : await startNatsServer();
+  const natsUrl = cluster ? cluster.url : single!.url;
+  const db = await createTestDatabase();
+  const env = {
+    DNS_SERVERS: peers.dnsServer,
+    SMTP_PORT: String(peers.smtpPort),
+    ALLOW_PRIVATE_MX: '1',
+    HELO_NAME: 'bench.emailcheck.test',
+    NATS_URL: natsUrl,
+    NATS_REPLICAS: String(replicas),
+    DATABASE_URL: db.url,
+    CONCURRENCY: String(CONCURRENCY),
+    EGRESS_IP: '127.0.0.1',
+    THROTTLE_IP_RATE: '0',
+    THROTTLE_IP_DAILY: '0',
+    THROTTLE_PROVIDER_RATES: THROTTLE_PROVIDER_RATES_OFF,
+    BREAKER_COOLDOWN: '0',
+    LOG_LEVEL: 'warn',
+  };
+  const machines = await Promise.all(['a', 'b'].map((m) => startMachineProcess({ ...env, MACHINE_ID: `bench-${m}` }, 60_000)));
+  const nc = await connect({ servers: natsUrl.split(',') });
+  try {
+    const js = jetstream(nc);
+    const jobId = `bench-r${replicas}-${round}`;
+    const emails = Array.from({ length: N }, (_, i) => `user-${jobId}-${i}@bench.test`);
+    const started = process.hrtime.bigint();
+    for (const chunk of jobChunks({ jobId, tenantId: 'bench', emails })) {
+      await js.publish(SUBJECTS.jobSubmit(jobId), JSON.stringify(chunk), { msgID: jobChunkMsgId(jobId, chunk.chunkIndex) });
+    }
+    for (;;) {
+      const reply = await nc.request(SERVICE.endpoints.jobStatus, JSON.stringify({ tenantId: 'bench', jobId }), { timeout: 5000 });
+      const status = reply.json<JobStatus>();
+      if (status.state === 'finished') {
+        if (status.done !== N) throw new Error(`job finished with ${status.done} of ${N} results`);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return Number(process.hrtime.bigint() - started) / 1e9;
+  } finally {
+    await nc.close();
+    await Promise.all(machines.map((m) => m.stop()));
+    await (cluster ?? single!).stop();
+    await db.drop();
+  }
+}
+
+try {
+  const r1: number[] = [];
+  const r3: number[] = [];
+  // Alternating, so drift (other load on the machine) hits both alike.
+  for (let round = 0; round < ROUNDS; round++) {
+    r1.push(await runJob(1, round));
+    r3.push(await runJob(3, round));
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  console.log(`bench:cluster  ${N}-address job, two machines (CONCURRENCY ${CONCURRENCY} each), Postgres, throttles off, ${ROUNDS} rounds alternating`);
+  console.log(`R1, one nats-server:       ${r1.map((s) => fmt(s, 2)).join(' s, ')} s  (mean ${fmt(mean(r1), 2)} s, ${fmt(N / mean(r1))} checks/s)`);
+  console.log(`R3, 3-node cluster:        ${r3.map((s) => fmt(s, 2)).join(' s, ')} s  (mean ${fmt(mean(r3), 2)} s, ${fmt(N / mean(r3))} checks/s)`);
+  console.log(`ratio wall time R3/R1:     ${fmt(mean(r3) / mean(r1), 2)}`);
+} finally {
+  peers.stop();
+}
