@@ -5,6 +5,7 @@
  * from the same entries (`npm run env:table`), so code and docs cannot drift.
  */
 import { parseCidr, type CidrRange } from './ip-address.ts';
+import { RETRY_REASONS, type RetryReason } from './wait-reasons.ts';
 
 export class ConfigError extends Error {
   readonly code = 'invalid_config';
@@ -159,6 +160,35 @@ export const verifierEnv = {
 
 export type VerifierEnv = EnvValues<typeof verifierEnv>;
 
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
+
+/** `300ms`, `30s`, `5m`, `2h` (a bare number is milliseconds). */
+export function parseDuration(raw: string, name: string): number {
+  const m = /^(\d+)\s*(ms|s|m|min|h)?$/.exec(raw.trim());
+  if (!m) throw new ConfigError(`${name}: "${raw}" is not a duration such as 300ms, 30s, 5m or 2h`);
+  return Number(m[1]) * DURATION_UNITS[m[2] ?? 'ms']!;
+}
+
+export type RetrySchedules = Record<RetryReason, number[]>;
+
+/** `reason=delay,...;...` merged over `defaults` reason by reason. */
+function retryScheduleVar(defaults: string, description: string): EnvVar<RetrySchedules> {
+  const parse = (raw: string, name: string): RetrySchedules => {
+    const out: Partial<RetrySchedules> = {};
+    for (const part of [defaults, raw].join(';').split(';')) {
+      if (!part.trim()) continue;
+      const m = /^\s*([a-z]+)\s*=\s*(.*)$/.exec(part);
+      const reason = m?.[1] as keyof RetrySchedules | undefined;
+      if (!m || !reason || !(RETRY_REASONS as readonly string[]).includes(reason)) {
+        throw new ConfigError(`${name}: "${part.trim()}" is not reason=delay,... with reason one of ${RETRY_REASONS.join(', ')}`);
+      }
+      out[reason] = m[2]!.trim() === '' ? [] : m[2]!.split(',').map((d) => parseDuration(d, `${name} (${reason})`));
+    }
+    return out as RetrySchedules;
+  };
+  return { kind: 'list', default: parse('', 'default'), defaultDoc: defaults, description, parse };
+}
+
 /** Settings of a machine process (`emailcheck machine`), on top of the verifier's. */
 export const machineEnv = {
   NATS_URL: env.string('nats://127.0.0.1:4222', 'NATS server(s) with JetStream, comma-separated.'),
@@ -173,8 +203,13 @@ export const machineEnv = {
   CONCURRENCY: env.int(5, 'Checks in flight on this machine at once.', { min: 1, max: 1000 }),
   GROUP_FETCH: env.int(100, 'Bulk messages a machine fetches at once when GROUP_SESSIONS is on; the same-domain ones of a fetch share one SMTP session (each still acked alone).', { min: 1, max: 1000 }),
   HTTP_PORT: env.int(9464, 'Port of /healthz and /metrics (Prometheus); 0 turns it off.', { min: 0, max: 65535 }),
-  MAX_DELIVER: env.int(5, 'Deliveries of a check message before a temporary outcome is stored as final `unknown`.', { min: 1, max: 100 }),
-  RETRY_DELAY_MS: env.int(60_000, 'Delay before the first retry of a temporary outcome (greylisting, 4xx); doubles each time.', { min: 0 }),
+  MAX_DELIVER: env.int(5, 'Deliveries of a check message held back by an open breaker before it is stored as `blocked_by_policy` instead of waiting again (a hold by rate limits never ends a check).', { min: 1, max: 100 }),
+  RETRY_SCHEDULE: retryScheduleVar(
+    'greylisted=6m,12m,30m,1h;unreachable=30m,2h,6h;timeout=5m,30m,2h;other=1m,5m,15m,1h',
+    'Delays between the tries of an address whose outcome was temporary, per wait reason (`greylisted`, `unreachable`: no MX host accepted a connection, `timeout`, `other` 4xx/DNS failures), `reason=delay,delay,...` entries separated by `;` (units ms, s, m, h) replacing the defaults one by one; one try more than delays, then the outcome is stored as final `unknown`; `reason=` retries never.',
+  ),
+  RETRY_NAK_MAX_MS: env.int(5000, 'Waits up to this (milliseconds) are handed back to JetStream with nak(delay) and keep their slot of the consumer\'s max_ack_pending; longer ones (and any past RETRY_NAK_MAX_PENDING) leave the queue for the RETRY stream and are released when due.', { min: 0 }),
+  RETRY_NAK_MAX_PENDING: env.int(20, 'Most short nak(delay) waits one machine keeps outstanding at once; more go through the RETRY stream, so held items never fill max_ack_pending.', { min: 0 }),
   ACK_WAIT_MS: env.int(60_000, 'JetStream ack wait; a machine that dies holding a message gives it back after this.', { min: 1000 }),
   WEBHOOK_MAX_ATTEMPTS: env.int(8, 'Attempts to deliver a job\'s webhook (exponential backoff from 1 s).', { min: 1, max: 50 }),
   WEBHOOK_RETRY_INTERVAL: env.int(300, 'Seconds before a webhook not delivered (every attempt failed, or its machine died) is tried again by any machine; given up 24 h after the job finished.', { min: 1, max: 86_400 }),

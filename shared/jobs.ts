@@ -22,6 +22,8 @@ export interface JobToChunk {
   /** A CSV upload's header row: sent once, on chunk 0. */
   inputColumns?: readonly string[];
   webhook?: Webhook;
+  /** Sent once, on chunk 0, like the webhook. */
+  maxWaitSeconds?: number;
   createdAt?: string;
 }
 
@@ -56,6 +58,7 @@ export function jobChunks(job: JobToChunk, chunkSize = DEFAULT_CHUNK_SIZE): JobC
     ...(job.rows ? { rows: job.rows.slice(from, to).map((r) => [...r]) } : {}),
     // Job-level data once per job, not once per chunk: the machine storing chunk 0 records it.
     ...(job.webhook && chunkIndex === 0 ? { webhook: job.webhook } : {}),
+    ...(job.maxWaitSeconds && chunkIndex === 0 ? { maxWaitSeconds: job.maxWaitSeconds } : {}),
     ...(job.inputColumns && chunkIndex === 0 ? { inputColumns: [...job.inputColumns] } : {}),
     createdAt,
   }));

@@ -33,6 +33,8 @@ export const JobChunkMessage = z.object({
   /** For a CSV upload: each address's whole record (every field, in order), parallel to `emails`. */
   rows: z.array(z.array(z.string())).optional(),
   webhook: Webhook.optional(),
+  /** Finish the job this long after `createdAt`: what still waits is stored as final `unknown` with its reason. */
+  maxWaitSeconds: z.number().int().positive().optional(),
   /** For a CSV upload with a header row: its fields, repeated first in the results CSV. */
   inputColumns: z.array(z.string()).optional(),
   createdAt: z.string(),
@@ -51,6 +53,28 @@ export type BulkItemMessage = z.infer<typeof BulkItemMessage>;
 export const JOB_STATES = ['running', 'finished'] as const;
 export const Counts = z.object({ safe: z.number(), risky: z.number(), invalid: z.number(), unknown: z.number() });
 
+const count = z.number().int().nonnegative();
+
+/** What a running job's unfinished items wait for (all zero and null once it is finished). */
+export const JobWaiting = z.object({
+  pending_first_try: count.describe('Items not yet checked (queued, or being checked now).'),
+  retrying: count.describe('Items waiting for a retry after a temporary outcome or a hold by our own sending limits.'),
+  by_reason: z
+    .object({ greylisted: count, unreachable: count, timeout: count, throttled: count, other: count })
+    .describe('`retrying` split by what the items wait for: greylisting, no MX host accepting connections, timeouts, our own limits (rate, daily cap, breaker), other temporary failures.'),
+  next_retry_at: z.string().nullable().describe('When the earliest waiting retry is due (may be in the past while it waits for a free slot).'),
+  latest_finish_at: z.string().nullable().describe('The latest time the job finishes if every retry stays temporary until its schedule ends, capped by `max_wait_seconds`.'),
+});
+export type JobWaiting = z.infer<typeof JobWaiting>;
+
+export const NOTHING_WAITING: JobWaiting = {
+  pending_first_try: 0,
+  retrying: 0,
+  by_reason: { greylisted: 0, unreachable: 0, timeout: 0, throttled: 0, other: 0 },
+  next_retry_at: null,
+  latest_finish_at: null,
+};
+
 export const JobStatus = z.object({
   job_id: z.string(),
   state: z.enum(JOB_STATES),
@@ -59,6 +83,7 @@ export const JobStatus = z.object({
   counts: Counts,
   created_at: z.string(),
   finished_at: z.string().nullable(),
+  waiting: JobWaiting,
   average_score: z.number().int().min(0).max(100).nullable().describe('Mean `score` of the results so far (null before the first).'),
   reasons: z.record(z.string(), z.number().int()).optional().describe('Results so far by `reason` (only reasons that occur); in the status of one job, not in lists or webhooks.'),
 });
@@ -66,6 +91,8 @@ export type JobStatus = z.infer<typeof JobStatus>;
 
 // Service requests: every one names the tenant; a tenant never sees another's data.
 export const JobStatusRequest = z.object({ tenantId: id, jobId: id });
+/** Finish a job now: what still waits is stored as final `unknown` with its reason. */
+export const JobFinishRequest = z.object({ tenantId: id, jobId: id });
 export const JobResultsRequest = z.object({
   tenantId: id,
   jobId: id,

@@ -46,6 +46,8 @@ export const REASON_VERDICT = {
   private_mx_refused: 'unknown', // every MX resolves to a private/loopback/... address
   proxy_unreachable: 'unknown',
   smtp_rejected: 'unknown', // a 5xx we could not attribute to the mailbox
+  not_checked: 'unknown', // the job was finished (finish now, max_wait_seconds) before this address got a first try
+  throttled: 'unknown', // the job was finished while our own sending limits (rate, daily cap, breaker) still held this address back
 } as const satisfies Record<string, Reachability>;
 
 export type Reason = keyof typeof REASON_VERDICT;

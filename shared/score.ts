@@ -43,6 +43,8 @@ export const REASON_BASE = {
   mx_limit_reached: 15, // every MX address we may try refused or failed: as unreachable
   relay_denied: 10, // the MX does not take mail for this domain
   private_mx_refused: 5, // the domain's MX points at a private network
+  not_checked: 40, // the job was finished before this address was tried: nothing learned
+  throttled: 40, // the job was finished while our own limits held it back: nothing learned
 } as const satisfies Record<Reason, number>;
 
 /** Lowered by, when the reason does not already say so. */

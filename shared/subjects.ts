@@ -9,12 +9,19 @@ export const STREAMS = {
   verify: { name: 'VERIFY', subjects: ['verify.single', 'verify.bulk.>'] },
   /** Work-queue of bulk job chunks published by the edge. */
   jobs: { name: 'JOBS', subjects: ['jobs.submit.>'] },
+  /**
+   * Checks put off for longer than a short nak: `retry.<original subject>`, released to the original
+   * subject when due. Kept out of VERIFY so a long wait never holds a slot of the bulk consumer's max_ack_pending.
+   */
+  retry: { name: 'RETRY', subjects: ['retry.>'] },
 } as const;
 
 export const SUBJECTS = {
   single: 'verify.single',
   bulk: (jobId: string) => `verify.bulk.${jobId}`,
   jobSubmit: (jobId: string) => `jobs.submit.${jobId}`,
+  /** Where a check message waits for its retry, by the subject it is released to. */
+  retry: (subject: string) => `retry.${subject}`,
 } as const;
 
 /** Durable pull consumers shared by every machine. */
@@ -22,6 +29,8 @@ export const CONSUMERS = {
   single: { stream: STREAMS.verify.name, name: 'verify-single', filter: 'verify.single' },
   bulk: { stream: STREAMS.verify.name, name: 'verify-bulk', filter: 'verify.bulk.>' },
   jobs: { stream: STREAMS.jobs.name, name: 'jobs-submit', filter: 'jobs.submit.>' },
+  /** Takes waiting retries, holds each (nak with its remaining delay) and releases it when due. */
+  retry: { stream: STREAMS.retry.name, name: 'retry-release', filter: 'retry.>' },
 } as const;
 
 export const KV_BUCKETS = {
@@ -36,6 +45,8 @@ export const HEADERS = {
   replyTo: 'Emailcheck-Reply-To',
   /** JetStream de-duplication (Nats-Msg-Id): a retried publish is not a second check. */
   msgId: 'Nats-Msg-Id',
+  /** On a check released from RETRY: deliveries of the same check before this message (JetStream counts restart). */
+  deliveries: 'Emailcheck-Deliveries',
 } as const;
 
 /** The machines' NATS service (queue group), answering the edge. */
@@ -44,6 +55,7 @@ export const SERVICE = {
   queue: 'emailcheck-machines',
   endpoints: {
     jobStatus: 'emailcheck.job.status',
+    jobFinish: 'emailcheck.job.finish',
     jobList: 'emailcheck.job.list',
     jobResults: 'emailcheck.job.results',
     checkGet: 'emailcheck.check.get',

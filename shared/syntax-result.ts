@@ -4,7 +4,8 @@
  * answers it without a round trip) and the machines' verifier, so the two cannot drift.
  */
 import { REASON_VERDICT, type CheckResult, type MiscResult, type SmtpResult, type SyntaxResult } from './result.ts';
-import type { SyntaxCheck } from './syntax.ts';
+import { resultScore } from './score.ts';
+import { checkSyntax, type SyntaxCheck } from './syntax.ts';
 
 export const NO_MISC: MiscResult = { is_disposable: false, is_role_account: false, is_b2c: false, gravatar_url: null };
 export const NO_SMTP: SmtpResult = { can_connect_smtp: false, has_full_inbox: false, is_catch_all: false, is_deliverable: false, is_disabled: false };
@@ -41,4 +42,20 @@ export function invalidSyntaxResult(
     smtp: NO_SMTP,
     debug: { ...debug, mx_host: null, provider: null, smtp_replies: [] },
   };
+}
+
+/** `unknown` for an address a finished-early job never got an answer for (`not_checked`, `throttled`). */
+export function uncheckedResult(input: string, reason: 'not_checked' | 'throttled', checkedAt: string): CheckResult {
+  const result: CheckResult = {
+    input,
+    is_reachable: REASON_VERDICT[reason],
+    reason,
+    score: 0,
+    syntax: syntaxSection(checkSyntax(input)),
+    mx: { accepts_mail: false, records: [] },
+    misc: NO_MISC,
+    smtp: NO_SMTP,
+    debug: { egress_ip: null, mx_host: null, provider: null, duration_ms: 0, smtp_replies: [], checked_at: checkedAt },
+  };
+  return { ...result, score: resultScore(result) };
 }

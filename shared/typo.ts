@@ -129,6 +129,20 @@ function closestCommonDomain(domain: string): string | null {
 export function suggestDomain(domain: string): string | null {
   const given = domain.trim().toLowerCase();
   if (given.length === 0 || given.length > MAX_COMPARED_LENGTH || COMMON_SET.has(given)) return null;
+  const known = SUGGESTED.get(given);
+  if (known !== undefined) return known;
+  // A list to check repeats a few domains thousands of times: compare each against the candidates once.
+  if (SUGGESTED.size >= SUGGESTED_MAX) SUGGESTED.clear();
+  const suggestion = computeSuggestion(given);
+  SUGGESTED.set(given, suggestion);
+  return suggestion;
+}
+
+/** Answers of suggestDomain by lowercase domain, bounded (cleared when full). */
+const SUGGESTED = new Map<string, string | null>();
+const SUGGESTED_MAX = 4096;
+
+function computeSuggestion(given: string): string | null {
   const { name, tld } = splitDomain(given);
   const fixedTld = TLD_TYPOS[tld];
   const candidate = fixedTld && name.length > 0 ? `${name}.${fixedTld}` : given;

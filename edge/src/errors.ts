@@ -27,6 +27,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** More fields of `error` a client can act on (e.g. the `job_id` to resume). */
+    readonly details: Record<string, string | number> = {},
   ) {
     super(message);
     this.name = 'ApiError';
@@ -78,8 +80,8 @@ export const bindingSecrets = (env: { NATS_TOKEN?: string; NATS_USER?: string; N
  */
 export function toErrorResponse(err: unknown, secrets: readonly (string | undefined)[] = []): Response {
   const json = (status: number, body: ErrorBody, headers: Record<string, string> = {}) =>
-    jsonResponse(status, errorBody(body.error.code, scrubMessage(body.error.message, secrets)), headers);
-  if (err instanceof ApiError) return json(err.status, errorBody(err.code, err.message), err.headers);
+    jsonResponse(status, { error: { ...body.error, message: scrubMessage(body.error.message, secrets) } }, headers);
+  if (err instanceof ApiError) return json(err.status, { error: { ...err.details, code: err.code, message: err.message } }, err.headers);
   if (err instanceof HTTPException) {
     const code = STATUS_CODES[err.status] ?? (err.status >= 500 ? 'internal' : 'bad_request');
     return json(err.status, errorBody(code, err.message || code.replaceAll('_', ' ')));

@@ -19,7 +19,7 @@ interface Accepted {
   invalid_syntax: number;
   webhook: boolean;
   created_at: string;
-  links: { self: string; results: string; results_csv: string };
+  links: { self: string; finish: string; results: string; results_csv: string };
 }
 interface Status {
   job_id: string;
@@ -203,14 +203,15 @@ describe('a job the machines have not stored yet', () => {
     const stranger = await createKey(newTenant('stranger'));
     const jobId = newJobId();
     const created_at = new Date().toISOString();
-    const links = { self: `/v1/bulk/${jobId}`, results: `/v1/bulk/${jobId}/results`, results_csv: `/v1/bulk/${jobId}/results?format=csv` };
+    const links = { self: `/v1/bulk/${jobId}`, finish: `/v1/bulk/${jobId}/finish`, results: `/v1/bulk/${jobId}/results`, results_csv: `/v1/bulk/${jobId}/results?format=csv` };
     await writeJobRecord(env.RESULTS, tenant, {
-      accepted: { job_id: jobId, status: 'queued', total: 42, received: 42, duplicates_removed: 0, invalid_syntax: 0, webhook: false, created_at, links },
+      accepted: { job_id: jobId, status: 'queued', total: 42, received: 42, duplicates_removed: 0, invalid_syntax: 0, webhook: false, max_wait_seconds: null, created_at, links },
       fingerprint: 'f',
     });
     const status = await call(`/v1/bulk/${jobId}`, { key });
     expect(status.status).toBe(200);
-    expect(await status.json()).toEqual({ job_id: jobId, state: 'queued', total: 42, done: 0, counts: { safe: 0, risky: 0, invalid: 0, unknown: 0 }, created_at, finished_at: null, average_score: null, links });
+    const waiting = { pending_first_try: 42, retrying: 0, by_reason: { greylisted: 0, unreachable: 0, timeout: 0, throttled: 0, other: 0 }, next_retry_at: null, latest_finish_at: null };
+    expect(await status.json()).toEqual({ job_id: jobId, state: 'queued', total: 42, done: 0, counts: { safe: 0, risky: 0, invalid: 0, unknown: 0 }, created_at, finished_at: null, average_score: null, waiting, links });
     expect(await (await call(`/v1/bulk/${jobId}/results`, { key })).json()).toEqual({ job_id: jobId, items: [], next_cursor: null });
     const csv = await call(`/v1/bulk/${jobId}/results?format=csv`, { key });
     expect((await csv.text()).split('\r\n').filter(Boolean)).toHaveLength(1);
@@ -449,4 +450,52 @@ describe('bulk jobs while NATS is unreachable', () => {
     down = false;
     expect(((await (await call(`/v1/bulk/${job_id}`, { key })).json()) as Status).state).toBe('finished');
   }, 60_000);
+});
+
+describe('finishing a bulk job', () => {
+  it('POST /finish answers the finished status for its own tenant, 404 for another, 409 while no machine has it', async () => {
+    const tenant = newTenant('finish');
+    const key = await createKey(tenant);
+    const stranger = await createKey(newTenant('stranger'));
+    const t = tag();
+    const res = await postJson('/v1/bulk', { emails: [`ok-${t}-a@ok.test`, `gone-${t}-b@ok.test`], max_wait_seconds: 3600 }, { key });
+    expect(res.status).toBe(202);
+    const accepted = (await res.json()) as Accepted & { max_wait_seconds: number | null };
+    expect(accepted.max_wait_seconds).toBe(3600);
+    expect(accepted.links.finish).toBe(`/v1/bulk/${accepted.job_id}/finish`);
+    expect((await call(accepted.links.finish, { key: stranger, method: 'POST' })).status).toBe(404);
+
+    // Retried until a machine has stored the job (409 job_queued before that).
+    let finished: Response;
+    for (;;) {
+      finished = await call(accepted.links.finish, { key, method: 'POST' });
+      if (finished.status !== 409) break;
+      expect(((await finished.json()) as ErrorJson).error.code).toBe('job_queued');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(finished.status).toBe(200);
+    const status = (await finished.json()) as Status & { waiting: Record<string, unknown> };
+    expect(status).toMatchObject({ job_id: accepted.job_id, state: 'finished', total: 2, done: 2 });
+    expect(status.counts.safe + status.counts.invalid + status.counts.unknown).toBe(2);
+    expect(status.waiting).toEqual({ pending_first_try: 0, retrying: 0, by_reason: { greylisted: 0, unreachable: 0, timeout: 0, throttled: 0, other: 0 }, next_retry_at: null, latest_finish_at: null });
+    // Finishing again changes nothing.
+    expect(await (await call(accepted.links.finish, { key, method: 'POST' })).json()).toMatchObject({ state: 'finished', done: 2, counts: status.counts });
+    expect((await call(`/v1/bulk/${newJobId()}/finish`, { key, method: 'POST' })).status).toBe(404);
+  });
+
+  it('a bad max_wait_seconds is a 400 naming it, in JSON, as a form field or as a query parameter', async () => {
+    const key = await createKey(newTenant('maxwait'));
+    const json = await postJson('/v1/bulk', { emails: ['ok-x@ok.test'], max_wait_seconds: 0 }, { key });
+    expect(json.status).toBe(400);
+    expect(((await json.json()) as ErrorJson).error.message).toMatch(/max_wait_seconds/);
+    const query = await call('/v1/bulk?max_wait_seconds=soon', { key, method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'ok-x@ok.test\n' });
+    expect(query.status).toBe(400);
+    expect(((await query.json()) as ErrorJson).error.message).toMatch(/max_wait_seconds/);
+    const form = new FormData();
+    form.set('file', new File(['ok-x@ok.test\n'], 'list.csv', { type: 'text/csv' }));
+    form.set('max_wait_seconds', '-5');
+    const multipart = await call('/v1/bulk', { key, method: 'POST', body: form });
+    expect(multipart.status).toBe(400);
+    expect(((await multipart.json()) as ErrorJson).error.message).toMatch(/max_wait_seconds/);
+  });
 });

@@ -47,7 +47,7 @@ export async function rcptCount(address: string): Promise<number> {
   return ((await res.json()) as { count: number }).count;
 }
 
-export async function control(path: '/nats/shutdown' | '/nats/restart' | '/nats/freeze' | '/nats/thaw'): Promise<void> {
+export async function control(path: '/nats/shutdown' | '/nats/restart' | '/nats/freeze' | '/nats/thaw' | `/nats/kill-after-chunks?n=${number}`): Promise<void> {
   const res = await fetch(`${env.TEST_CONTROL_URL}${path}`, { method: 'POST' });
   if (!res.ok) throw new Error(`control ${path}: ${res.status} ${await res.text()}`);
 }

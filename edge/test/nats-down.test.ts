@@ -84,3 +84,36 @@ describe('when NATS is frozen (SIGSTOP: connections stay open, nothing answers)'
     await expect.poll(async () => (await call('/v1/status', { key })).status, { timeout: 30_000, interval: 500 }).toBe(200);
   }, 90_000);
 });
+
+describe('a bulk upload cut off by a NATS outage', () => {
+  let down = false;
+  afterAll(async () => {
+    if (down) await control('/nats/restart');
+  }, 60_000);
+
+  it('answers 503 intake_incomplete with the job id and a key; the same request with that key completes the same job', async () => {
+    const key = await createKey(newTenant('cut'));
+    const run = Date.now().toString(36);
+    // 16 chunks of 250: NATS dies once a few are in JOBS, while the rest are being published.
+    const emails = Array.from({ length: 4000 }, (_, i) => `ok-cut${run}-${i}@ok.test`);
+    await control('/nats/kill-after-chunks?n=3');
+    down = true;
+    const cut = await postJson('/v1/bulk', { emails }, { key });
+    expect(cut.status).toBe(503);
+    const body = (await cut.json()) as ErrorJson & { error: { job_id: string; idempotency_key: string } };
+    expect(body.error.code).toBe('intake_incomplete');
+    expect(body.error.job_id).toMatch(/^job_/);
+    expect(body.error.message).toContain(body.error.job_id);
+    expect(cut.headers.get('idempotency-key')).toBe(body.error.idempotency_key);
+
+    await control('/nats/restart');
+    down = false;
+    const resumed = await postJson('/v1/bulk', { emails }, { key, headers: { 'idempotency-key': body.error.idempotency_key } });
+    expect(resumed.status).toBe(202);
+    expect(await resumed.json()).toMatchObject({ job_id: body.error.job_id, total: 4000 });
+    // One job, whole: every address once, none from a second job.
+    await expect
+      .poll(async () => ((await (await call(`/v1/bulk/${body.error.job_id}`, { key })).json()) as { state: string; done: number; total: number }), { timeout: 120_000, interval: 1000 })
+      .toMatchObject({ state: 'finished', done: 4000, total: 4000 });
+  }, 180_000);
+});

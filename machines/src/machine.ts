@@ -12,7 +12,7 @@ import type { MachineEnv, ThrottleEnv } from '../../shared/config.ts';
 import type { CheckResult } from '../../shared/result.ts';
 import { connectNats, createKvCatchAllStore, ensureTopology, startHeartbeat } from './nats/index.ts';
 import { createThrottle, resolveEgressIp, throttlesOff } from './throttle/index.ts';
-import { createResultWriter, openDatabase } from './store/index.ts';
+import { createResultWriter, openDatabase, recordItemWait, type FinishedJob } from './store/index.ts';
 import { groupKeyOf, verify, verifyGroup, type VerifyOptions } from './verify/index.ts';
 import { createAttemptCounter } from './work/attempts.ts';
 import { handleBulkGroup, handleBulkItem, handleSingleCheck, type CheckHandlerDeps } from './work/check-handler.ts';
@@ -22,11 +22,19 @@ import { startDispatcher } from './work/dispatcher.ts';
 import { createWriteHealth } from './work/write-health.ts';
 import { startHealthServer } from './work/health-server.ts';
 import { handleJobChunk } from './work/job-intake.ts';
+import { startJobFinisher } from './work/job-finisher.ts';
+import { createOpenJobs } from './work/open-jobs.ts';
+import { longestSchedule, type RetryPolicy } from './work/retry-policy.ts';
+import { startRetryRelease } from './work/retry-release.ts';
+import { createRetryScheduler } from './work/retry-scheduler.ts';
 import { createMetrics } from './work/metrics.ts';
 import { startService } from './work/service.ts';
 import { startWebhookDispatch } from './work/webhook-dispatch.ts';
 
 export const VERSION: string = packageJson.version;
+
+/** How often a machine looks for jobs whose max wait has passed. */
+const JOB_FINISH_SWEEP_MS = 2000;
 
 /** How long each NATS step of the drain may take before it is given up. */
 const NATS_STOP_MS = 3000;
@@ -105,7 +113,16 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
   const topo = await ensureTopology(nc, { maxDeliver: -1, ackWaitMs: m.ACK_WAIT_MS, replicas: m.NATS_REPLICAS, catchAllTtlMs: catchAllTtlMs > 0 ? catchAllTtlMs : undefined });
   // Catch-all answers are shared by every machine of the cluster, not kept per process.
   const verifyOptions: VerifyOptions = { ...cfg.verify, catchAll: catchAllTtlMs > 0 ? createKvCatchAllStore({ kv: topo.kv.catchAll, ttlMs: catchAllTtlMs }) : undefined };
-  const service = await startService(nc, store, { version: VERSION, machineId: id, log });
+  const retry: RetryPolicy = { schedules: m.RETRY_SCHEDULE, maxDeliver: m.MAX_DELIVER };
+  // Set below, once the webhook sender exists; a finish request before that has nothing to announce yet.
+  let jobFinished: (job: FinishedJob) => void = () => {};
+  const service = await startService(nc, store, {
+    version: VERSION,
+    machineId: id,
+    log,
+    waiting: { untriedBoundMs: longestSchedule(retry) },
+    onJobFinished: (job) => jobFinished(job),
+  });
 
   let natsUp = true;
   void (async () => {
@@ -134,12 +151,12 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
     onDelivery: (out) => metrics.webhook(out.delivered ? 'delivered' : 'failed'),
   });
 
-  const writer = createResultWriter(store, {
-    onJobFinished: (job) => {
-      log.info({ jobId: job.jobId, total: job.status.total }, 'job finished');
-      if (job.webhook) webhooks.jobFinished(job.jobId);
-    },
-  });
+  jobFinished = (job) => {
+    log.info({ jobId: job.jobId, total: job.status.total }, 'job finished');
+    if (job.webhook) webhooks.jobFinished(job.jobId);
+  };
+  const writer = createResultWriter(store, { onJobFinished: (job) => jobFinished(job) });
+  const finisher = startJobFinisher({ store, intervalMs: JOB_FINISH_SWEEP_MS, log, onFinished: (job) => jobFinished(job) });
 
   // Writes that fail, or hang longer than this, pause the check consumers until one gets through.
   const writes = createWriteHealth({ stallMs: Math.min(5000, Math.max(1000, Math.floor(m.ACK_WAIT_MS / 4))) });
@@ -165,7 +182,16 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
     attempts: createAttemptCounter(topo.kv.throttle),
     writer,
     writes,
-    retry: { maxDeliver: m.MAX_DELIVER, baseDelayMs: m.RETRY_DELAY_MS },
+    retry,
+    retries: createRetryScheduler({
+      js: topo.js,
+      nakMaxMs: m.RETRY_NAK_MAX_MS,
+      nakMaxPending: m.RETRY_NAK_MAX_PENDING,
+      record: (w) => recordItemWait(store, w),
+      log,
+      onScheduled: (via) => metrics.retryScheduled(via),
+    }),
+    jobOpen: createOpenJobs(store),
     ackWaitMs: m.ACK_WAIT_MS,
     log,
     stopping: () => stopping,
@@ -210,6 +236,7 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
     },
     onError: (err, feed) => log.warn({ feed, err: (err as Error).message }, 'pull failed'),
   });
+  const retries = startRetryRelease({ js: topo.js, consumer: await consumer(CONSUMERS.retry), log, onReleased: () => metrics.retryReleased() });
   const jobs = startDispatcher({
     feeds: [{ name: 'jobs', consumer: await consumer(CONSUMERS.jobs), capacity: 1 }],
     concurrency: 1,
@@ -244,7 +271,8 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
       if (stopping) return;
       stopping = true;
       log.info({ inFlight: checks.inFlight() }, 'draining');
-      const [c] = await Promise.all([checks.stop(m.SHUTDOWN_GRACE_MS), jobs.stop(m.SHUTDOWN_GRACE_MS)]);
+      finisher.stop();
+      const [c] = await Promise.all([checks.stop(m.SHUTDOWN_GRACE_MS), jobs.stop(m.SHUTDOWN_GRACE_MS), settleWithin(retries.stop(), NATS_STOP_MS)]);
       if (c.unfinished > 0) log.warn({ unfinished: c.unfinished }, 'in-flight checks handed back');
       webhooks.stop();
       await writer.close().catch((err) => log.warn({ err: (err as Error).message }, 'final flush failed'));

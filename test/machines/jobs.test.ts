@@ -9,7 +9,7 @@ import type { CheckResult } from '../../shared/result.ts';
 import { bulkItemMsgId, HEADERS, SERVICE, SUBJECTS } from '../../shared/subjects.ts';
 import { startMachine, type Machine } from '../../machines/src/machine.ts';
 import { verifyOptionsFromEnv } from '../../machines/src/verify/index.ts';
-import { allJobResults, startFixture, type Fixture } from '../support/machine-fixture.ts';
+import { allJobResults, fastRetries, startFixture, type Fixture } from '../support/machine-fixture.ts';
 import { startMachineProcess } from '../support/machine-process.ts';
 import { createTcpRelay } from '../support/postgres.ts';
 import { startStoppableRelay } from '../support/stoppable-relay.ts';
@@ -95,7 +95,7 @@ describe('machines: bulk jobs through JetStream into Postgres', () => {
   }, 60_000);
 
   it('a greylisted recipient is retried and ends safe; one that is always greylisted ends unknown after the last delivery', async () => {
-    const m = await inProcess(fx.machineEnv({ MACHINE_ID: 'grey', MAX_DELIVER: '3', RETRY_DELAY_MS: '300' }));
+    const m = await inProcess(fx.machineEnv({ MACHINE_ID: 'grey', RETRY_SCHEDULE: fastRetries('300ms,600ms') }));
     try {
       await fx.submitJob('job-grey', 'tenant-a', ['greyonce-a@ok.test', 'greyalways-b@ok.test']);
       const status = await fx.waitForJob('tenant-a', 'job-grey', 30_000);

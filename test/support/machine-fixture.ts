@@ -20,6 +20,9 @@ import { startSmtpSink } from './smtp-sink.ts';
 
 export const DOMAINS = ['ok.test', 'catchall.test'] as const;
 
+/** RETRY_SCHEDULE with the same delays for every reason (tests cannot wait minutes for a greylist). */
+export const fastRetries = (delays: string): string => ['greylisted', 'unreachable', 'timeout', 'other'].map((r) => `${r}=${delays}`).join(';');
+
 /** THROTTLE_PROVIDER_RATES that removes every default provider rate. */
 export const THROTTLE_PROVIDER_RATES_OFF = Object.keys(readEnv(throttleEnv, {}).THROTTLE_PROVIDER_RATES).map((g) => `${g}=0`).join(',');
 
@@ -77,7 +80,7 @@ export function testMachineEnv(
     CHECK_DEADLINE: '15',
     HTTP_PORT: '0',
     LOG_LEVEL: 'error',
-    RETRY_DELAY_MS: '200',
+    RETRY_SCHEDULE: fastRetries('200ms,400ms,800ms,1600ms'),
     ACK_WAIT_MS: '5000',
     SHUTDOWN_GRACE_MS: '3000',
     EGRESS_IP: '127.0.0.1',
@@ -132,8 +135,8 @@ export async function startFixture(opts: { rcptDelayMs?: number; cluster?: boole
   const machineEnv = (extra: Record<string, string> = {}): Record<string, string> =>
     testMachineEnv({ natsUrl, databaseUrl: db.url, dnsServer: dns.server, smtpPort: smtp.port }, extra);
 
-  async function submitJob(jobId: string, tenantId: string, emails: string[], webhook?: Webhook, chunkSize = 100) {
-    for (const chunk of jobChunks({ jobId, tenantId, emails, webhook }, chunkSize)) {
+  async function submitJob(jobId: string, tenantId: string, emails: string[], webhook?: Webhook, chunkSize = 100, opts: { maxWaitSeconds?: number } = {}) {
+    for (const chunk of jobChunks({ jobId, tenantId, emails, webhook, maxWaitSeconds: opts.maxWaitSeconds }, chunkSize)) {
       await js.publish(SUBJECTS.jobSubmit(jobId), JSON.stringify(chunk), { msgID: jobChunkMsgId(jobId, chunk.chunkIndex) });
     }
   }

@@ -2,7 +2,8 @@
  * @module bulk/request
  * The body of `POST /v1/bulk`: JSON `{ emails, webhook? }`, a CSV upload (text/csv), or a
  * multipart/form-data form with the CSV in a file field (`file`, else the first file) and the
- * optional webhook in `webhook_url` / `webhook_secret` fields. Everything is read through the
+ * optional webhook in `webhook_url` / `webhook_secret` fields; `max_wait_seconds` as a JSON field, a form field
+ * or a query parameter. Everything is read through the
  * byte limit first; what comes out is a list of entries for `jobAddresses`.
  */
 import { z } from 'zod';
@@ -41,11 +42,22 @@ export const BulkWebhook = z.object({
   ),
 });
 
+/** Longest `max_wait_seconds` accepted: 30 days. */
+export const MAX_WAIT_SECONDS = 30 * 86_400;
+
+export const MaxWaitSeconds = z
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_WAIT_SECONDS)
+  .describe('Finish the job this many seconds after it was accepted at the latest: addresses still waiting then (for a retry, or not yet tried) are stored as final `unknown` with their reason, and the webhook fires. For CSV and multipart uploads, a `max_wait_seconds` form field or query parameter.');
+
 const invalidRequest = (error: z.ZodError, rename: (text: string) => string = (t) => t): ApiError => new ApiError(400, 'invalid_request', rename(issuesText(error)));
 
 export const BulkJsonRequest = z.object({
   emails: z.array(z.string()).describe('Addresses to check; duplicates (by normalized address) are checked once.'),
   webhook: BulkWebhook.optional(),
+  max_wait_seconds: MaxWaitSeconds.optional(),
 });
 export type BulkJsonRequest = z.infer<typeof BulkJsonRequest>;
 
@@ -54,6 +66,15 @@ export interface BulkInput {
   webhook?: Webhook;
   /** A CSV upload's header row; its records come as `fields` of the entries. */
   columns?: string[];
+  maxWaitSeconds?: number;
+}
+
+/** `max_wait_seconds` from a form field or query parameter (text): a whole number of seconds. */
+function maxWaitText(raw: string | null, where: string): number | undefined {
+  if (raw === null || raw.trim() === '') return undefined;
+  const parsed = MaxWaitSeconds.safeParse(/^\s*\d{1,10}\s*$/.test(raw) ? Number(raw) : NaN);
+  if (!parsed.success) throw new ApiError(400, 'invalid_request', `${where} max_wait_seconds: a whole number of seconds from 1 to ${MAX_WAIT_SECONDS}`);
+  return parsed.data;
 }
 
 export const BULK_MEDIA_TYPES = ['application/json', 'text/csv', 'multipart/form-data'] as const;
@@ -98,7 +119,7 @@ function parseJson(bytes: Uint8Array): BulkInput {
   }
   const parsed = BulkJsonRequest.safeParse(body);
   if (!parsed.success) throw invalidRequest(parsed.error);
-  return { entries: jsonEntries(parsed.data.emails), webhook: parsed.data.webhook };
+  return { entries: jsonEntries(parsed.data.emails), webhook: parsed.data.webhook, maxWaitSeconds: parsed.data.max_wait_seconds };
 }
 
 async function parseMultipart(bytes: Uint8Array, contentType: string): Promise<BulkInput> {
@@ -119,7 +140,8 @@ async function parseMultipart(bytes: Uint8Array, contentType: string): Promise<B
     if (!parsed.success) throw invalidRequest(parsed.error, (t) => t.replaceAll('url:', 'webhook_url:').replaceAll('secret:', 'webhook_secret:'));
     webhook = parsed.data;
   }
-  return { ...csvInput(decode(await file.arrayBuffer())), webhook };
+  const maxWaitSeconds = maxWaitText(typeof form.get('max_wait_seconds') === 'string' ? (form.get('max_wait_seconds') as string) : null, 'form field');
+  return { ...csvInput(decode(await file.arrayBuffer())), webhook, ...(maxWaitSeconds ? { maxWaitSeconds } : {}) };
 }
 
 /** Reads and parses the body by its Content-Type: 415 for other types, 413 past `maxBytes`, 400 when malformed. */
@@ -130,8 +152,10 @@ export async function readBulkInput(request: Request, maxBytes: number): Promise
   if (!kind) {
     throw new ApiError(415, 'unsupported_media_type', `send application/json ({ "emails": [...] }), text/csv or multipart/form-data, not ${media || 'a body without Content-Type'}`);
   }
+  const fromQuery = maxWaitText(new URL(request.url).searchParams.get('max_wait_seconds'), 'query parameter');
   const bytes = await readBodyBytes(request, maxBytes, '; split the list into several jobs');
-  if (kind === 'json') return parseJson(bytes);
-  if (kind === 'csv') return csvInput(decode(bytes));
-  return parseMultipart(bytes, contentType);
+  const input = kind === 'json' ? parseJson(bytes) : kind === 'csv' ? csvInput(decode(bytes)) : await parseMultipart(bytes, contentType);
+  // A value in the body (JSON field, form field) wins over the query parameter.
+  const maxWaitSeconds = input.maxWaitSeconds ?? fromQuery;
+  return maxWaitSeconds ? { ...input, maxWaitSeconds } : input;
 }

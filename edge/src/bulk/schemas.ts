@@ -9,6 +9,7 @@ import { REACHABILITY, type Reachability } from '../../../shared/result.ts';
 
 export const BulkLinks = z.object({
   self: z.string().describe('Progress: `GET` this path.'),
+  finish: z.string().describe('`POST` here to finish the job now.'),
   results: z.string().describe('Results as JSON pages.'),
   results_csv: z.string().describe('Results as one CSV download.'),
 });
@@ -21,6 +22,7 @@ export const BulkAccepted = z.object({
   duplicates_removed: z.number().int().describe('Later copies of an address already in the job (same normalized address).'),
   invalid_syntax: z.number().int().describe('Of `total`, addresses already invalid by syntax; their results are `invalid` / `invalid_syntax`.'),
   webhook: z.boolean().describe('Whether a job.finished webhook will be sent.'),
+  max_wait_seconds: z.number().int().nullable().describe('The job is finished this long after `created_at` at the latest (null: when every address has its final answer).'),
   created_at: z.string(),
   links: BulkLinks,
 });
@@ -29,7 +31,7 @@ export type BulkAccepted = z.infer<typeof BulkAccepted>;
 export const BulkJobStatus = JobStatus.extend({
   state: z
     .enum(['queued', ...JobStatus.shape.state.options])
-    .describe('`queued`: accepted, not yet picked up by a machine; `running`; `finished`: every address has a result.'),
+    .describe('`queued`: accepted, not yet picked up by a machine; `running`; `finished`: every address has a result (its final answer, or the `unknown` it was stored with when the job was finished early).'),
   counts: Counts.describe('Results so far, by verdict.'),
   links: BulkLinks,
 });

@@ -19,6 +19,7 @@ import { withoutCredentials } from '../../../shared/redact.ts';
 import type { SingleCheckMessage } from '../../../shared/messages.ts';
 import { HEADERS, KV_BUCKETS, SUBJECTS } from '../../../shared/subjects.ts';
 import { edgeConfig, type Bindings } from '../env.ts';
+import { natsFailure } from './failures.ts';
 
 export const HUB_ERROR_CODES = ['nats_unavailable', 'machines_unavailable', 'machines_timeout'] as const;
 export type HubErrorCode = (typeof HUB_ERROR_CODES)[number];
@@ -53,6 +54,7 @@ export const MACHINES_LIST_TIMEOUT_MS = 5000;
 const NATS_PING_MS = 1000;
 
 const errText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
 
 const settle = <T>(work: Promise<T>): Promise<HubOutcome<T>> =>
   work.then(
@@ -113,7 +115,7 @@ export class NatsHub extends DurableObject<Bindings> {
         const ack = await jetstream(nc).publish(subject, data, { msgID: opts.msgId, headers: hdrs, timeout: this.timeoutMs() });
         return { seq: ack.seq, duplicate: ack.duplicate };
       } catch (err) {
-        const passing = clustered && (nc.isClosed() || /no responders|jetstream is not enabled|503|timeout/i.test(errText(err)));
+        const passing = clustered && (nc.isClosed() || ['no_responders', 'unavailable', 'timeout', 'closed'].includes(natsFailure(err)));
         if (!passing || Date.now() + 250 > giveUpAt) throw this.publishError(err, subject);
         await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** attempt, 1000)));
         nc = await this.connection();
@@ -196,7 +198,8 @@ export class NatsHub extends DurableObject<Bindings> {
       );
     } catch (err) {
       if (errText(err).startsWith('nats_unavailable:')) throw err;
-      if (err instanceof JetStreamApiError || /not found|no responders/i.test(errText(err))) {
+      // The bucket's stream does not exist (StreamNotFoundError), or JetStream does not answer at all.
+      if (err instanceof JetStreamApiError || natsFailure(err) === 'no_responders') {
         throw hubError('machines_unavailable', `the ${KV_BUCKETS.machines} bucket does not exist yet: no machine has started`);
       }
       throw this.requestError(err, KV_BUCKETS.machines);
@@ -292,16 +295,30 @@ export class NatsHub extends DurableObject<Bindings> {
 
   private publishError(err: unknown, subject: string): Error {
     const text = errText(err);
-    if (/no responders|503/i.test(text)) return hubError('machines_unavailable', `no stream takes ${subject} yet: no machine has started`);
-    if (/timeout/i.test(text)) return hubError('nats_unavailable', `JetStream did not acknowledge ${subject} in time`);
-    if (/closed|disconnect|connection/i.test(text)) return hubError('nats_unavailable', `the NATS connection was lost (${text})`);
-    return hubError('nats_unavailable', `publishing ${subject} failed (${text})`);
+    switch (natsFailure(err)) {
+      case 'no_responders':
+        return hubError('machines_unavailable', `no stream takes ${subject} yet: no machine has started`);
+      case 'unavailable':
+        return hubError('machines_unavailable', `the stream that takes ${subject} is not available (${text})`);
+      case 'timeout':
+        return hubError('nats_unavailable', `JetStream did not acknowledge ${subject} in time`);
+      case 'closed':
+        return hubError('nats_unavailable', `the NATS connection was lost (${text})`);
+      case 'other':
+        return hubError('nats_unavailable', `publishing ${subject} failed (${text})`);
+    }
   }
 
   private requestError(err: unknown, subject: string): Error {
-    const text = errText(err);
-    if (/no responders|503/i.test(text)) return hubError('machines_unavailable', `no machine answers ${subject}`);
-    if (/timeout/i.test(text)) return hubError('machines_timeout', `no machine answered ${subject} in time`);
-    return hubError('nats_unavailable', `asking ${subject} failed (${text})`);
+    switch (natsFailure(err)) {
+      case 'no_responders':
+      case 'unavailable':
+        return hubError('machines_unavailable', `no machine answers ${subject}`);
+      case 'timeout':
+        return hubError('machines_timeout', `no machine answered ${subject} in time`);
+      case 'closed':
+      case 'other':
+        return hubError('nats_unavailable', `asking ${subject} failed (${errText(err)})`);
+    }
   }
 }

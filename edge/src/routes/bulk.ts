@@ -4,12 +4,13 @@
  * - `POST /` JSON `{ emails, webhook? }`, text/csv, or multipart/form-data with a CSV file: validated,
  *   deduplicated, published to JOBS in chunks; 202 with the job id and counts.
  * - `GET /` the tenant's jobs, newest first, in cursor pages (`?state=running|finished`).
- * - `GET /:id` progress (`queued` until a machine has stored the job).
+ * - `GET /:id` progress (`queued` until a machine has stored the job), with what is still waiting and why.
+ * - `POST /:id/finish` finish now: what still waits is stored as final `unknown` with its reason.
  * - `GET /:id/results` JSON pages with a cursor, or the whole CSV (`Accept: text/csv` or `?format=csv`).
  * The machines' NATS service answers progress and results; another tenant's job is 404.
  */
 import { Hono, type Context } from 'hono';
-import { JobList, JobListRequest, JobResultsPage, JobResultsRequest, JobStatus, JobStatusRequest } from '../../../shared/messages.ts';
+import { JobFinishRequest, JobList, JobListRequest, JobResultsPage, JobResultsRequest, JobStatus, JobStatusRequest, NOTHING_WAITING } from '../../../shared/messages.ts';
 import { SERVICE } from '../../../shared/subjects.ts';
 import { jobAddresses, storableRow } from '../bulk/addresses.ts';
 import { idempotentJobId, isJobId, newJobId } from '../bulk/job-id.ts';
@@ -33,6 +34,7 @@ const SERVICE_PAGE_SIZE = 200;
 
 const links = (jobId: string) => ({
   self: `/v1/bulk/${jobId}`,
+  finish: `/v1/bulk/${jobId}/finish`,
   results: `/v1/bulk/${jobId}/results`,
   results_csv: `/v1/bulk/${jobId}/results?format=csv`,
 });
@@ -65,7 +67,10 @@ bulk.post('/', async (c) => {
   const cfg = c.get('config');
   const tenant = c.get('tenant');
   const idempotencyKey = c.req.header('idempotency-key');
-  const jobId = idempotencyKey === undefined ? newJobId() : await idempotentJobId(tenant, idempotencyKey);
+  // Without a key of the client's, one of ours: if the submission is cut off midway, the 503 gives
+  // it back, and the same request with it completes this job instead of starting another.
+  const resumeKey = idempotencyKey ?? newJobId().slice('job_'.length);
+  const jobId = await idempotentJobId(tenant, resumeKey);
 
   const input = await readBulkInput(c.req.raw, cfg.MAX_BODY_BYTES);
   const addresses = jobAddresses(input.entries, cfg.MAX_BULK_EMAILS);
@@ -85,7 +90,32 @@ bulk.post('/', async (c) => {
   }
 
   const createdAt = new Date().toISOString();
-  await publishJob(hubClient(c.env, jobId), { jobId, tenantId: tenant, emails: addresses.emails, rows: addresses.rows, inputColumns, webhook: input.webhook, createdAt });
+  const hub = hubClient(c.env, jobId);
+  let stored = 0;
+  try {
+    await publishJob(
+      {
+        publishJetStream: async (...args) => {
+          const ack = await hub.publishJetStream(...args);
+          stored++;
+          return ack;
+        },
+      },
+      { jobId, tenantId: tenant, emails: addresses.emails, rows: addresses.rows, inputColumns, webhook: input.webhook, maxWaitSeconds: input.maxWaitSeconds, createdAt },
+    );
+  } catch (err) {
+    // Part of the job is in JOBS already: machines are checking it. Name it and how to finish it.
+    if (err instanceof ApiError && err.status >= 500 && stored > 0) {
+      throw new ApiError(
+        503,
+        'intake_incomplete',
+        `only part of job ${jobId} was submitted (${err.message}); send the same request again with Idempotency-Key: ${resumeKey} to complete it (within 2 hours), rather than a new job`,
+        { ...err.headers, 'idempotency-key': resumeKey },
+        { job_id: jobId, idempotency_key: resumeKey },
+      );
+    }
+    throw err;
+  }
   const accepted: BulkAccepted = {
     job_id: jobId,
     status: 'queued',
@@ -94,6 +124,7 @@ bulk.post('/', async (c) => {
     duplicates_removed: addresses.duplicatesRemoved,
     invalid_syntax: addresses.invalidSyntax,
     webhook: input.webhook !== undefined,
+    max_wait_seconds: input.maxWaitSeconds ?? null,
     created_at: createdAt,
     links: links(jobId),
   };
@@ -112,12 +143,10 @@ bulk.get('/', async (c) => {
   return c.json({ items: page.items.map((j) => ({ ...j, links: links(j.job_id) })), next_cursor: page.next_cursor } satisfies BulkJobList);
 });
 
-bulk.get('/:id', async (c) => {
-  const jobId = jobIdParam(c);
-  const status = await askMachines(c.env, SERVICE.endpoints.jobStatus, JobStatusRequest.parse({ tenantId: c.get('tenant'), jobId }), (v) => JobStatus.parse(v));
-  if (status) return c.json({ ...status, links: links(jobId) } satisfies BulkJobStatus);
+/** A job accepted here that no machine has stored yet: nothing tried, nothing retried. */
+async function queuedStatus(c: Context<AppEnv>, jobId: string): Promise<BulkJobStatus> {
   const { accepted } = await queuedRecord(c, jobId);
-  const queued: BulkJobStatus = {
+  return {
     job_id: jobId,
     state: 'queued',
     total: accepted.total,
@@ -126,9 +155,25 @@ bulk.get('/:id', async (c) => {
     created_at: accepted.created_at,
     finished_at: null,
     average_score: null,
+    waiting: { ...NOTHING_WAITING, pending_first_try: accepted.total },
     links: links(jobId),
   };
-  return c.json(queued);
+}
+
+bulk.get('/:id', async (c) => {
+  const jobId = jobIdParam(c);
+  const status = await askMachines(c.env, SERVICE.endpoints.jobStatus, JobStatusRequest.parse({ tenantId: c.get('tenant'), jobId }), (v) => JobStatus.parse(v));
+  if (status) return c.json({ ...status, links: links(jobId) } satisfies BulkJobStatus);
+  return c.json(await queuedStatus(c, jobId));
+});
+
+bulk.post('/:id/finish', async (c) => {
+  const jobId = jobIdParam(c);
+  const status = await askMachines(c.env, SERVICE.endpoints.jobFinish, JobFinishRequest.parse({ tenantId: c.get('tenant'), jobId }), (v) => JobStatus.parse(v));
+  if (status) return c.json({ ...status, links: links(jobId) } satisfies BulkJobStatus);
+  // Accepted here but not stored by a machine yet: nothing can be finished until it is.
+  await queuedRecord(c, jobId);
+  throw new ApiError(409, 'job_queued', 'the job is not picked up by a machine yet; try again in a few seconds');
 });
 
 bulk.get('/:id/results', async (c) => {

@@ -7,7 +7,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { ApiKeyRecord } from '../../../shared/api-keys.ts';
 import { JobResultsPage } from '../../../shared/messages.ts';
-import { BulkJsonRequest } from '../bulk/request.ts';
+import { BulkJsonRequest, MaxWaitSeconds } from '../bulk/request.ts';
 import { BulkAccepted, BulkJobList, BulkJobStatus, BulkListQuery, BulkResultsQuery } from '../bulk/schemas.ts';
 import type { AppEnv } from '../env.ts';
 import { ErrorBody } from '../errors.ts';
@@ -123,6 +123,7 @@ export function openApiDocument(): JsonSchema {
               schema: { type: 'string', maxLength: 255 },
               description: 'Retrying with the same key (for 7 days) answers the same job instead of submitting it again (`Idempotent-Replayed: true`).',
             },
+            { name: 'max_wait_seconds', in: 'query', required: false, schema: schema(MaxWaitSeconds, 'input'), description: MaxWaitSeconds.description },
           ],
           requestBody: {
             required: true,
@@ -136,17 +137,20 @@ export function openApiDocument(): JsonSchema {
                 },
               },
               'multipart/form-data': {
-                schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' }, webhook_url: { type: 'string' }, webhook_secret: { type: 'string' } }, required: ['file'] },
+                schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' }, webhook_url: { type: 'string' }, webhook_secret: { type: 'string' }, max_wait_seconds: { type: 'integer', minimum: 1 } }, required: ['file'] },
               },
             },
           },
           responses: {
             '202': { description: 'Accepted: the job id and counts; `Location` is the progress URL.', content: json(ref('BulkAccepted')) },
-            '400': error('Malformed body (`invalid_json`, `invalid_request`, `invalid_csv`, `invalid_multipart`, `missing_file`), an address with control characters or over 1024 characters (`invalid_address`), no addresses (`no_addresses`), a CSV header naming no address column (`no_address_column`), a CSV row over 16 KiB (`row_too_long`), bad `Idempotency-Key`.'),
+            '400': error('Malformed body (`invalid_json`, `invalid_request` (also a bad `max_wait_seconds`), `invalid_csv`, `invalid_multipart`, `missing_file`), an address with control characters or over 1024 characters (`invalid_address`), no addresses (`no_addresses`), a CSV header naming no address column (`no_address_column`), a CSV row over 16 KiB (`row_too_long`), bad `Idempotency-Key`.'),
             '413': error('Body over MAX_BODY_BYTES (`body_too_large`) or more than MAX_BULK_EMAILS addresses (`too_many_addresses`).'),
             '415': error('Not application/json, text/csv or multipart/form-data (`unsupported_media_type`).'),
             '422': error('The Idempotency-Key was used for a different list (`idempotency_key_reused`).'),
             ...tenantErrors,
+            '503': error(
+              'NATS or the machines are unreachable (`nats_unavailable`, `machines_unavailable`): nothing was submitted. Or NATS failed midway (`intake_incomplete`): part of the job is stored and being checked; `error.job_id` names it and `error.idempotency_key` (also the `Idempotency-Key` response header) is the key to send the same request again with, within 2 hours, to complete that job instead of starting another. A job never resumed stays `running` with the part that arrived.',
+            ),
           },
         },
       },
@@ -154,7 +158,19 @@ export function openApiDocument(): JsonSchema {
         get: {
           summary: 'Progress of a bulk job',
           parameters: [idParam('Job id.')],
-          responses: { '200': { description: 'Job status.', content: json(ref('JobStatus')) }, '404': error('No such job for this tenant.'), ...tenantErrors },
+          responses: { '200': { description: 'Job status, with `waiting`: what is still open, why, and until when.', content: json(ref('JobStatus')) }, '404': error('No such job for this tenant.'), ...tenantErrors },
+        },
+      },
+      '/v1/bulk/{id}/finish': {
+        post: {
+          summary: 'Finish a bulk job now: every address still waiting is stored as final `unknown` with its reason, the webhook fires once',
+          parameters: [idParam('Job id.')],
+          responses: {
+            '200': { description: 'The job status: `finished` (finishing a finished job changes nothing), or still `running` for a job so large that storing its open items takes longer than a few seconds (it finishes shortly; poll it).', content: json(ref('JobStatus')) },
+            '404': error('No such job for this tenant.'),
+            '409': error('Accepted but not picked up by a machine yet (`job_queued`); try again in a few seconds.'),
+            ...tenantErrors,
+          },
         },
       },
       '/v1/bulk/{id}/results': {

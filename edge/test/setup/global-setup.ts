@@ -14,6 +14,7 @@
  *     POST /nats/shutdown    → stops nats-server (same ports and data kept)
  *     POST /nats/restart     → starts it again and waits until the machine is serving again
  *     POST /nats/freeze      → SIGSTOP: sockets stay open, nothing answers
+ *     POST /nats/kill-after-chunks?n=N → kill -9 of nats-server once N job chunks reached JOBS
  *     POST /nats/thaw        → SIGCONT, then waits until the machine is serving again
  *     GET  /machine/output   → the machine's log so far (text)
  * - `machineToken`: the MACHINE_TOKEN binding
@@ -24,9 +25,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestProject } from 'vitest/node';
 import { connect } from '@nats-io/transport-node';
-import { SERVICE } from '../../../shared/subjects.ts';
+import { SERVICE, SUBJECTS } from '../../../shared/subjects.ts';
 import { startDnsServer } from '../../../test/support/dns-server.ts';
-import { DOMAINS, mailZone, mtaReply, testMachineEnv } from '../../../test/support/machine-fixture.ts';
+import { DOMAINS, fastRetries, mailZone, mtaReply, testMachineEnv } from '../../../test/support/machine-fixture.ts';
 import { startMachineProcess } from '../../../test/support/machine-process.ts';
 import { startNatsServer } from '../../../test/support/nats-server.ts';
 import { startSmtpSink } from '../../../test/support/smtp-sink.ts';
@@ -90,7 +91,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     testMachineEnv(
       { natsUrl: nats.url, databaseUrl: db.url, dnsServer: dns.server, smtpPort: smtp.port },
       // A temporary answer is retried once, quickly, then stored as unknown.
-      { CONCURRENCY: '20', MAX_DELIVER: '2', RETRY_DELAY_MS: '100', SHUTDOWN_GRACE_MS: '2000', LOG_LEVEL: 'warn' },
+      { CONCURRENCY: '20', RETRY_SCHEDULE: fastRetries('100ms'), SHUTDOWN_GRACE_MS: '2000', LOG_LEVEL: 'warn' },
     ),
   );
 
@@ -111,6 +112,21 @@ export default async function setup(project: TestProject): Promise<() => Promise
         if (route === 'POST /nats/restart') {
           await nats.restart();
           await machineServing(nats.url, 30_000);
+          return reply(200, { ok: true });
+        }
+        if (route === 'POST /nats/kill-after-chunks') {
+          const n = Number(url.searchParams.get('n') ?? '1');
+          const nc = await connect({ servers: nats.url, reconnect: false });
+          let seen = 0;
+          nc.subscribe(SUBJECTS.jobSubmit('*'), {
+            callback: () => {
+              if (++seen === n) {
+                nats.kill();
+                void nc.close().catch(() => {});
+              }
+            },
+          });
+          await nc.flush();
           return reply(200, { ok: true });
         }
         if (route === 'POST /nats/freeze') {

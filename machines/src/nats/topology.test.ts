@@ -50,7 +50,7 @@ describe('ensureTopology', () => {
     }
     const names = [];
     for await (const s of jsm.streams.list()) names.push(s.config.name);
-    expect(names.sort()).toEqual(['JOBS', `KV_${KV_BUCKETS.catchAll}`, `KV_${KV_BUCKETS.machines}`, `KV_${KV_BUCKETS.throttle}`, 'VERIFY']);
+    expect(names.sort()).toEqual(['JOBS', `KV_${KV_BUCKETS.catchAll}`, `KV_${KV_BUCKETS.machines}`, `KV_${KV_BUCKETS.throttle}`, 'RETRY', 'VERIFY']);
 
     const single = (await jsm.consumers.info(CONSUMERS.single.stream, CONSUMERS.single.name)).config;
     expect(single).toMatchObject({ ack_policy: 'explicit', filter_subject: 'verify.single', max_deliver: 3, max_ack_pending: 50, ack_wait: nanos(10_000) });
@@ -59,7 +59,10 @@ describe('ensureTopology', () => {
     expect(bulk).toMatchObject({ filter_subject: 'verify.bulk.>', max_ack_pending: 20 });
     const jobs = (await jsm.consumers.info(CONSUMERS.jobs.stream, CONSUMERS.jobs.name)).config;
     expect(jobs).toMatchObject({ filter_subject: 'jobs.submit.>', max_deliver: 3 });
-    for (const stream of ['VERIFY', 'JOBS']) {
+    // Waiting retries are never limited in number: none may wait behind another.
+    const retry = (await jsm.consumers.info(CONSUMERS.retry.stream, CONSUMERS.retry.name)).config;
+    expect(retry).toMatchObject({ filter_subject: 'retry.>', max_ack_pending: -1 });
+    for (const stream of ['VERIFY', 'JOBS', 'RETRY']) {
       const consumers = [];
       for await (const c of jsm.consumers.list(stream)) consumers.push(c.name);
       expect(consumers.length).toBe(stream === 'VERIFY' ? 2 : 1);

@@ -93,6 +93,8 @@ export async function ensureTopology(nc: NatsConnection, opts: TopologyOptions):
     single: o.singleMaxAckPending,
     bulk: o.bulkMaxAckPending,
     jobs: o.jobsMaxAckPending,
+    // Unlimited: every waiting retry sits here, nak'ed until due, and none may wait behind another.
+    retry: -1,
   };
   for (const [key, spec] of Object.entries(CONSUMERS) as [keyof typeof CONSUMERS, ConsumerSpec][]) {
     await ensureConsumer(jsm, spec, {

@@ -38,4 +38,7 @@ export {
   type JobWebhook,
   type ClaimWebhooksOptions,
 } from './queries.ts';
+export { recordItemWait, jobWaiting, type ItemWait, type WaitingOptions } from './job-waits.ts';
+export { finishJobNow, finishRunningJob, jobsDueToFinish, type FinishOutcome } from './job-finish.ts';
+export { toJobStatus, type JobRow } from './job-status.ts';
 export { jobs, jobItems, results, schema, type Schema, type JobState } from './schema.ts';

@@ -2,12 +2,13 @@
  * @module store/job-status
  * Maps a `jobs` row to the API's JobStatus shape (shared/messages.ts).
  */
-import type { JobStatus } from '../../../shared/messages.ts';
+import { NOTHING_WAITING, type JobStatus, type JobWaiting } from '../../../shared/messages.ts';
 import type { jobs } from './schema.ts';
 
 export type JobRow = typeof jobs.$inferSelect;
 
-export function toJobStatus(row: JobRow): JobStatus {
+/** `waiting` is computed from the job's items (store/job-waits.ts); a finished job waits for nothing. */
+export function toJobStatus(row: JobRow, waiting: JobWaiting = NOTHING_WAITING): JobStatus {
   return {
     job_id: row.id,
     state: row.status,
@@ -16,6 +17,7 @@ export function toJobStatus(row: JobRow): JobStatus {
     counts: { safe: row.countSafe, risky: row.countRisky, invalid: row.countInvalid, unknown: row.countUnknown },
     created_at: row.createdAt.toISOString(),
     finished_at: row.finishedAt ? row.finishedAt.toISOString() : null,
+    waiting,
     average_score: row.done > 0 ? Math.round(row.scoreSum / row.done) : null,
   };
 }

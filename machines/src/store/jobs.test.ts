@@ -48,7 +48,7 @@ describe.each(STORE_BACKENDS)('job storage on %s', (kind) => {
     const items = await store.db.select().from(jobItems).where(eq(jobItems.jobId, 'job-3')).orderBy(asc(jobItems.idx));
     expect(items.map((i) => i.email)).toEqual(emails);
     expect(items.map((i) => i.idx)).toEqual(emails.map((_, i) => i));
-    expect(await getJobStatus(store, 'tenant-a', 'job-3')).toEqual({
+    expect(await getJobStatus(store, 'tenant-a', 'job-3', { untriedBoundMs: 0, now: new Date('2025-01-02T04:00:00Z') })).toEqual({
       job_id: 'job-3',
       state: 'running',
       total: 25,
@@ -56,6 +56,14 @@ describe.each(STORE_BACKENDS)('job storage on %s', (kind) => {
       counts: { safe: 0, risky: 0, invalid: 0, unknown: 0 },
       created_at: '2025-01-02T03:04:05.000Z',
       finished_at: null,
+      // Nothing tried yet: every item pends its first try, and could finish now at the earliest bound.
+      waiting: {
+        pending_first_try: 25,
+        retrying: 0,
+        by_reason: { greylisted: 0, unreachable: 0, timeout: 0, throttled: 0, other: 0 },
+        next_retry_at: null,
+        latest_finish_at: '2025-01-02T04:00:00.000Z',
+      },
       average_score: null,
       reasons: {},
     });

@@ -2,7 +2,7 @@
  * @module store/jobs
  * Stores bulk jobs from their `jobs.submit.<jobId>` chunks. Idempotent: the first
  * chunk to arrive creates the job row, a redelivered chunk changes nothing. Job-level data (the
- * webhook) comes with chunk 0 only, which may arrive after others: it is set on the row then, in
+ * webhook, max_wait_seconds) comes with chunk 0 only, which may arrive after others: it is set on the row then, in
  * the transaction that also stores chunk 0's items, so the job cannot finish before it is known.
  */
 import { and, eq, isNull } from 'drizzle-orm';
@@ -27,7 +27,8 @@ export async function storeJobChunk(store: Store, chunk: JobChunkMessage): Promi
   if (chunk.offset + chunk.emails.length > chunk.total) {
     throw new RangeError(`chunk ${chunk.chunkIndex} of job ${chunk.jobId} ends at ${chunk.offset + chunk.emails.length}, past total ${chunk.total}`);
   }
-  const createdAt = new Date(chunk.createdAt);
+  const parsed = new Date(chunk.createdAt);
+  const createdAt = Number.isNaN(parsed.getTime()) ? new Date() : parsed;
   return store.db.transaction(async (tx) => {
     const created = await tx
       .insert(jobs)
@@ -39,7 +40,8 @@ export async function storeJobChunk(store: Store, chunk: JobChunkMessage): Promi
         webhookUrl: chunk.webhook?.url ?? null,
         webhookSecret: chunk.webhook?.secret ?? null,
         inputColumns: chunk.inputColumns ?? null,
-        createdAt: Number.isNaN(createdAt.getTime()) ? new Date() : createdAt,
+        createdAt,
+        finishBy: chunk.maxWaitSeconds ? new Date(createdAt.getTime() + chunk.maxWaitSeconds * 1000) : null,
       })
       .onConflictDoNothing({ target: jobs.id })
       .returning({ id: jobs.id });
@@ -48,6 +50,12 @@ export async function storeJobChunk(store: Store, chunk: JobChunkMessage): Promi
         .update(jobs)
         .set({ webhookUrl: chunk.webhook.url, webhookSecret: chunk.webhook.secret })
         .where(and(eq(jobs.id, chunk.jobId), isNull(jobs.webhookUrl)));
+    }
+    if (created.length === 0 && chunk.maxWaitSeconds) {
+      await tx
+        .update(jobs)
+        .set({ finishBy: new Date(createdAt.getTime() + chunk.maxWaitSeconds * 1000) })
+        .where(and(eq(jobs.id, chunk.jobId), isNull(jobs.finishBy)));
     }
     // Job-level fields ride on chunk 0, not necessarily the first to arrive.
     if (created.length === 0 && chunk.inputColumns) {

@@ -10,6 +10,7 @@ import { withScore } from '../../../shared/score.ts';
 import type { Store } from './db.ts';
 import { StoreError, toStoreError } from './errors.ts';
 import { toJobStatus } from './job-status.ts';
+import { jobWaiting, type WaitingOptions } from './job-waits.ts';
 import { jobItems, jobs, results, type JobState } from './schema.ts';
 
 export const MAX_PAGE_SIZE = 1000;
@@ -23,7 +24,7 @@ async function guarded<T>(q: () => Promise<T>): Promise<T> {
   }
 }
 
-export function getJobStatus(store: Store, tenantId: string, jobId: string): Promise<JobStatus | null> {
+export function getJobStatus(store: Store, tenantId: string, jobId: string, waiting: WaitingOptions = { untriedBoundMs: 0 }): Promise<JobStatus | null> {
   return guarded(async () => {
     const [row] = await store.db
       .select()
@@ -39,7 +40,7 @@ export function getJobStatus(store: Store, tenantId: string, jobId: string): Pro
       .groupBy(results.reason);
     const reasons: Record<string, number> = {};
     for (const r of byReason.sort((a, b) => b.n - a.n || (a.reason < b.reason ? -1 : 1))) reasons[r.reason] = Number(r.n);
-    return { ...toJobStatus(row), reasons };
+    return { ...toJobStatus(row, await jobWaiting(store, row, waiting)), reasons };
   });
 }
 
@@ -135,7 +136,7 @@ export function decodeJobCursor(cursor: string): { createdAt: Date; id: string }
 }
 
 /** A tenant's jobs, newest first (ties by id), optionally only those in one state. */
-export function listJobs(store: Store, q: JobListQuery): Promise<JobList> {
+export function listJobs(store: Store, q: JobListQuery, waiting: WaitingOptions = { untriedBoundMs: 0 }): Promise<JobList> {
   return guarded(async () => {
     const limit = Math.min(100, Math.max(1, Math.floor(q.limit ?? 20)));
     const where: SQL[] = [eq(jobs.tenantId, q.tenantId)];
@@ -155,7 +156,9 @@ export function listJobs(store: Store, q: JobListQuery): Promise<JobList> {
       .limit(limit + 1);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
-    return { items: page.map(toJobStatus), next_cursor: rows.length > limit && last ? encodeJobCursor(last.createdAt, last.id) : null };
+    // Running jobs say what they wait for here too (one small grouped read each; pages are short).
+    const items = await Promise.all(page.map(async (j) => toJobStatus(j, await jobWaiting(store, j, waiting))));
+    return { items, next_cursor: rows.length > limit && last ? encodeJobCursor(last.createdAt, last.id) : null };
   });
 }
 

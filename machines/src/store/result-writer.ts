@@ -142,12 +142,26 @@ async function writeBatch(db: Database, rows: readonly ResultRow[]): Promise<Bat
 /** The result's score; one stored by an older machine without it is scored here. */
 const resultScoreOf = (result: CheckResult): number => withScore(result).score;
 
-/** Postgres text and jsonb cannot hold U+0000; an input carrying one must still be stored. */
-function withoutNul<T>(value: T): T {
-  if (typeof value === 'string') return (value.includes('\0') ? value.replaceAll('\0', '\uFFFD') : value) as T;
-  if (Array.isArray(value)) return value.map(withoutNul) as T;
+/** True when a string anywhere in `value` (keys included) holds U+0000. */
+function hasNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\0');
+  if (Array.isArray(value)) return value.some(hasNul);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutNul(k), withoutNul(v)])) as T;
+    for (const k in value) if (k.includes('\0') || hasNul((value as Record<string, unknown>)[k])) return true;
+  }
+  return false;
+}
+
+/** Postgres text and jsonb cannot hold U+0000; an input carrying one must still be stored. Copies only when there is one. */
+function withoutNul<T>(value: T): T {
+  return hasNul(value) ? replaceNul(value) : value;
+}
+
+function replaceNul<T>(value: T): T {
+  if (typeof value === 'string') return (value.includes('\0') ? value.replaceAll('\0', '\uFFFD') : value) as T;
+  if (Array.isArray(value)) return value.map(replaceNul) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [replaceNul(k), replaceNul(v)])) as T;
   }
   return value;
 }

@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import type { CheckResult, Reachability, Reason } from '../../../shared/result.ts';
+import type { WaitReason } from '../../../shared/wait-reasons.ts';
 import type { JOB_STATES } from '../../../shared/messages.ts';
 
 export type JobState = (typeof JOB_STATES)[number];
@@ -33,9 +34,16 @@ export const jobs = pgTable(
     webhookDeliveredAt: timestamp('webhook_delivered_at', { withTimezone: true, mode: 'date' }),
     /** A machine delivering the webhook holds it until then; after that any machine may (it died, or delivery failed). */
     webhookClaimedUntil: timestamp('webhook_claimed_until', { withTimezone: true, mode: 'date' }),
+    /** Finish the job at this time (submit option `max_wait_seconds`, or `POST /v1/bulk/:id/finish`): what waits then is stored as `unknown`. */
+    finishBy: timestamp('finish_by', { withTimezone: true, mode: 'date' }),
   },
   // The jobs list walks one tenant's jobs newest first.
-  (t) => [index('jobs_tenant_id_idx').on(t.tenantId), index('jobs_tenant_created_idx').on(t.tenantId, t.createdAt.desc(), t.id.desc())],
+  (t) => [
+    index('jobs_tenant_id_idx').on(t.tenantId),
+    index('jobs_tenant_created_idx').on(t.tenantId, t.createdAt.desc(), t.id.desc()),
+    // Every machine looks for running jobs past their finish_by every few seconds.
+    index('jobs_finish_due_idx').on(t.finishBy).where(sql`${t.status} = 'running' and ${t.finishBy} is not null`),
+  ],
 );
 
 export const jobItems = pgTable(
@@ -44,10 +52,22 @@ export const jobItems = pgTable(
     jobId: text('job_id').notNull(),
     idx: integer('idx').notNull(),
     email: text('email').notNull(),
+    /** What the item waits for since its last try (null: not tried yet); stale once it has a result. */
+    waitReason: text('wait_reason').$type<WaitReason>(),
+    /** When its next try is due. */
+    waitUntil: timestamp('wait_until', { withTimezone: true, mode: 'date' }),
+    /** The latest time it gets a final result if every retry stays temporary. */
+    waitLastAt: timestamp('wait_last_at', { withTimezone: true, mode: 'date' }),
+    /** Its last temporary outcome: what a job finished early stores for it. */
+    lastResult: jsonb('last_result').$type<CheckResult>(),
     /** Every field of the item's row in an uploaded CSV, in order; null for a JSON list. */
     inputRow: jsonb('input_row').$type<string[]>(),
   },
-  (t) => [primaryKey({ columns: [t.jobId, t.idx] })],
+  (t) => [
+    primaryKey({ columns: [t.jobId, t.idx] }),
+    // Job status counts the waiting items of one job.
+    index('job_items_waiting_idx').on(t.jobId).where(sql`${t.waitReason} is not null`),
+  ],
 );
 
 export const results = pgTable(

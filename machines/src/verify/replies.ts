@@ -109,8 +109,9 @@ const NO_SUCH_MAILBOX = new RegExp(
 
 /**
  * Known reply texts, each with the real reply it came from. Sources: Reacher's
- * core/src/smtp/parser.rs, provider postmaster pages, MTA docs and bug reports; the full
- * replies are test cases in test/data/reply-examples.ts.
+ * core/src/smtp/parser.rs, Sisimai's labelled bounce corpus, the replies Postfix, Exim,
+ * qmail and Haraka send (their sources and regression output), provider postmaster pages
+ * and bug reports; the full replies are test cases in test/data/reply-examples.ts.
  */
 export const REPLY_PATTERNS: readonly ReplyPattern[] = [
   // ---- The named recipient receives mail faster than it may: only an existing mailbox has a receiving rate.

@@ -1,7 +1,8 @@
 /**
  * @module work/check-handler
  * One check message, from delivery to ack: verify (keeping the message alive with
- * `working()`), retry temporary outcomes by nak with delay, store the final result
+ * `working()`), put temporary outcomes and throttle holds off through the retry scheduler
+ * (the one place that decides between nak(delay) and the RETRY stream), store the final result
  * durably (retrying the database, never burning a delivery on it), answer a waiting
  * edge for single checks, and only then ack.
  */
@@ -17,7 +18,8 @@ import type { GroupItem } from '../verify/index.ts';
 import type { AttemptCounter } from './attempts.ts';
 import type { WriteHealth } from './write-health.ts';
 import { messageBody } from './message-body.ts';
-import { decideRetry, type RetryPolicy } from './retry-policy.ts';
+import { decideRetry, longestSchedule, type RetryPolicy } from './retry-policy.ts';
+import { deliveriesOf, type RetryScheduler } from './retry-scheduler.ts';
 
 export interface CheckHandlerDeps {
   nc: NatsConnection;
@@ -38,37 +40,44 @@ export interface CheckHandlerDeps {
   onDbError?: (err: unknown) => void;
   /** Counts temporary outcomes per message, so throttle hand-backs do not use up MAX_DELIVER. */
   attempts?: AttemptCounter;
-  /** A check held back by the throttles (handed back with nak(delayMs)). */
+  /** A check held back by the throttles (put off by `retries`). */
   onHold?: (hold: ThrottleHold) => void;
+  /** Puts a message off: every retry and hold goes through it. */
+  retries: RetryScheduler;
+  /** False once a bulk item's job is finished (finish now, max_wait_seconds): its late messages are acked unchecked. */
+  jobOpen?: (jobId: string) => Promise<boolean>;
   /** Follows every result write, so the machine can stop taking checks while writes fail or stall. */
   writes?: WriteHealth;
 }
 
+/** Which job item a message is, for the job's waiting status. */
+type Item = { jobId: string; index: number } | undefined;
+
 /**
  * Verifies behind the throttles. A hold (no slot soon, breaker open, throttle state
- * unreachable) hands the message back with nak(delay) and returns null: no SMTP ran, and
- * a hold never ends a message (JetStream redelivers it without limit; only an outcome
- * counts towards MAX_DELIVER's final store), except an open breaker at the last delivery,
- * which the gate turns into `blocked_by_policy`.
+ * unreachable) puts the message off through `retries` and returns null: no SMTP ran, and
+ * a hold never ends a message (only an outcome moves an address along its retry schedule),
+ * except an open breaker at delivery MAX_DELIVER, which the gate turns into `blocked_by_policy`.
  */
-async function verifyGated(msg: JsMsg, email: string, deps: CheckHandlerDeps): Promise<CheckResult | null> {
-  const gate = deps.throttle?.gate({ lastDelivery: msg.info.deliveryCount >= deps.retry.maxDeliver });
+async function verifyGated(msg: JsMsg, email: string, item: Item, deps: CheckHandlerDeps): Promise<CheckResult | null> {
+  const gate = deps.throttle?.gate({ lastDelivery: deliveriesOf(msg) >= deps.retry.maxDeliver });
   try {
     const result = await keepingAlive(msg, deps.ackWaitMs, () => deps.verify(email, gate?.beforeSmtp));
     await gate?.after(result);
     return result;
   } catch (err) {
     if (!(err instanceof ThrottleHold)) throw err;
-    holdBack(msg, err, deps);
+    await holdBack(msg, err, item, deps);
     return null;
   }
 }
 
 /** A check the throttles held back: no SMTP ran; the message comes back after the hold. */
-function holdBack(msg: JsMsg, hold: ThrottleHold, deps: CheckHandlerDeps): void {
+async function holdBack(msg: JsMsg, hold: ThrottleHold, item: Item, deps: CheckHandlerDeps): Promise<void> {
   deps.onHold?.(hold);
   // Spread the returns so held messages do not all come back in the same instant.
-  msg.nak(Math.round(hold.delayMs * (1 + Math.random() * 0.1)) + 10);
+  const delayMs = Math.round(hold.delayMs * (1 + Math.random() * 0.1)) + 10;
+  await deps.retries.later(msg, { delayMs, reason: 'throttled', untilLastTryMs: delayMs + longestSchedule(deps.retry), item });
 }
 
 /** Keeps JetStream messages from being redelivered while `work` runs longer than ack_wait. */
@@ -112,13 +121,14 @@ async function writeUntilStored(msg: JsMsg, row: ResultRow, deps: CheckHandlerDe
 }
 
 async function finish(msg: JsMsg, row: ResultRow, kind: 'single' | 'bulk', deps: CheckHandlerDeps): Promise<boolean> {
-  // Delivery count includes throttle hand-backs; the outcome counter does not (falls back when KV is away).
-  let attempts = msg.info.deliveryCount;
+  // Deliveries include throttle hand-backs; the outcome counter does not (falls back when KV is away).
+  let attempts = deliveriesOf(msg);
   if (RETRYABLE_REASONS.has(row.result.reason) && deps.attempts) attempts = Math.min(attempts, (await deps.attempts.next(row.id)) ?? attempts);
   const decision = decideRetry(row.result, attempts, deps.retry);
   if (decision.action === 'retry') {
     deps.onRetry?.(row.result, decision.delayMs);
-    msg.nak(decision.delayMs);
+    const item = row.jobId != null && row.itemIndex != null ? { jobId: row.jobId, index: row.itemIndex } : undefined;
+    await deps.retries.later(msg, { delayMs: decision.delayMs, reason: decision.reason, untilLastTryMs: decision.untilLastTryMs, result: row.result, item });
     return false;
   }
   const written = await writeDurably(msg, row, deps);
@@ -140,7 +150,7 @@ export async function handleSingleCheck(msg: JsMsg, deps: CheckHandlerDeps, veri
     msg.term('malformed');
     return;
   }
-  const result = await verifyGated(msg, body.email, deps);
+  const result = await verifyGated(msg, body.email, undefined, deps);
   verified();
   if (!result) return;
   const row: ResultRow = { id: body.id, tenantId: body.tenantId, email: body.email, result };
@@ -167,7 +177,13 @@ export async function handleBulkItem(msg: JsMsg, deps: CheckHandlerDeps, verifie
     msg.term('malformed');
     return;
   }
-  const result = await verifyGated(msg, body.email, deps);
+  if (deps.jobOpen && !(await deps.jobOpen(body.jobId))) {
+    // Finished early: its stored answer stands, and no SMTP is spent on it.
+    verified();
+    msg.ack();
+    return;
+  }
+  const result = await verifyGated(msg, body.email, { jobId: body.jobId, index: body.index }, deps);
   verified();
   if (!result) return;
   const row = bulkRow(body, result);
@@ -185,7 +201,8 @@ export async function handleBulkGroup(msgs: JsMsg[], deps: CheckHandlerDeps, ver
   const items: { msg: JsMsg; body: BulkItemMessage }[] = [];
   for (const msg of msgs) {
     const body = messageBody(BulkItemMessage, msg);
-    if (body) items.push({ msg, body });
+    if (body && deps.jobOpen && !(await deps.jobOpen(body.jobId))) msg.ack(); // finished early: nothing to check
+    else if (body) items.push({ msg, body });
     else {
       deps.log.error({ seq: msg.seq, subject: msg.subject }, 'malformed bulk-item message; terminated');
       msg.term('malformed');
@@ -218,8 +235,8 @@ export async function handleBulkGroup(msgs: JsMsg[], deps: CheckHandlerDeps, ver
       if (!outcome.ok) {
         const err = outcome.error;
         if (err instanceof ThrottleHold) {
-          if (err.reason === 'breaker_open' && msg.info.deliveryCount >= deps.retry.maxDeliver) return handleBulkItem(msg, deps);
-          return holdBack(msg, err, deps);
+          if (err.reason === 'breaker_open' && deliveriesOf(msg) >= deps.retry.maxDeliver) return handleBulkItem(msg, deps);
+          return holdBack(msg, err, { jobId: body.jobId, index: body.index }, deps);
         }
         // As for one item: not acked, JetStream redelivers it after ack_wait.
         errors.push(err);

@@ -18,6 +18,8 @@ export function createMetrics(machineId: string) {
   const throttleWait = new Histogram({ name: 'emailcheck_throttle_wait_seconds', help: 'Time a check waited in place for its throttle slot', buckets: [0, 0.05, 0.25, 1, 2.5, 5, 10, 20], registers: [registry] });
   const missedSlots = new Counter({ name: 'emailcheck_throttle_missed_slots_total', help: 'Throttle slots given up because the process woke too late to use them without a burst (a sign of CPU starvation)', registers: [registry] });
   const breakerOpens = new Counter({ name: 'emailcheck_breaker_opened_total', help: 'Circuit breakers opened by a policy rejection, by recipient group', labelNames: ['group'], registers: [registry] });
+  const scheduled = new Counter({ name: 'emailcheck_retries_scheduled_total', help: 'Checks put off (retries and holds), by how: nak (short, keeps its consumer slot) or retry_stream (leaves the queue until due)', labelNames: ['via'], registers: [registry] });
+  const released = new Counter({ name: 'emailcheck_retries_released_total', help: 'Checks released from the RETRY stream when due', registers: [registry] });
   const webhooks = new Counter({ name: 'emailcheck_webhooks_total', help: 'Job webhooks, by outcome', labelNames: ['outcome'], registers: [registry] });
   return {
     registry,
@@ -34,6 +36,8 @@ export function createMetrics(machineId: string) {
       if (missed > 0) missedSlots.inc(missed);
     },
     breakerOpened: (group: string) => breakerOpens.inc({ group }),
+    retryScheduled: (via: 'nak' | 'retry_stream') => scheduled.inc({ via }),
+    retryReleased: () => released.inc(),
     webhook: (outcome: 'delivered' | 'failed') => webhooks.inc({ outcome }),
   };
 }

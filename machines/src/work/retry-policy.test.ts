@@ -1,17 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { decideRetry } from './retry-policy.ts';
+import { machineEnv, readEnv } from '../../../shared/config.ts';
+import { decideRetry, longestSchedule } from './retry-policy.ts';
 
-const policy = { maxDeliver: 4, baseDelayMs: 1000 };
+const schedules = { greylisted: [360_000, 720_000], unreachable: [1_800_000], timeout: [1000, 2000, 4000], other: [] };
+const policy = { schedules, maxDeliver: 5 };
 
 describe('retry policy', () => {
-  it('a greylisted check is retried with a doubling delay', () => {
-    expect(decideRetry({ reason: 'greylisted' }, 1, policy)).toEqual({ action: 'retry', delayMs: 1000 });
-    expect(decideRetry({ reason: 'greylisted' }, 2, policy)).toEqual({ action: 'retry', delayMs: 2000 });
-    expect(decideRetry({ reason: 'smtp_unreachable' }, 3, policy)).toEqual({ action: 'retry', delayMs: 4000 });
+  it('each reason follows its own schedule: greylisting minutes, an unreachable MX much longer', () => {
+    expect(decideRetry({ reason: 'greylisted' }, 1, policy)).toEqual({ action: 'retry', reason: 'greylisted', delayMs: 360_000, untilLastTryMs: 1_080_000 });
+    expect(decideRetry({ reason: 'greylisted' }, 2, policy)).toEqual({ action: 'retry', reason: 'greylisted', delayMs: 720_000, untilLastTryMs: 720_000 });
+    expect(decideRetry({ reason: 'smtp_unreachable' }, 1, policy)).toMatchObject({ reason: 'unreachable', delayMs: 1_800_000 });
+    expect(decideRetry({ reason: 'dns_timeout' }, 3, policy)).toMatchObject({ reason: 'timeout', delayMs: 4000 });
   });
 
-  it('the last delivery stores the temporary outcome instead of dropping it', () => {
-    expect(decideRetry({ reason: 'greylisted' }, 4, policy)).toEqual({ action: 'store' });
+  it('past the last delay the temporary outcome is stored instead of dropped', () => {
+    expect(decideRetry({ reason: 'greylisted' }, 3, policy)).toEqual({ action: 'store' });
+    expect(decideRetry({ reason: 'smtp_unreachable' }, 2, policy)).toEqual({ action: 'store' });
+    // An empty schedule: stored at the first temporary outcome.
+    expect(decideRetry({ reason: 'temporary_failure' }, 1, policy)).toEqual({ action: 'store' });
   });
 
   it('definitive outcomes are stored at once', () => {
@@ -20,7 +26,19 @@ describe('retry policy', () => {
     }
   });
 
-  it('the delay is capped', () => {
-    expect(decideRetry({ reason: 'temporary_failure' }, 3, { maxDeliver: 50, baseDelayMs: 60_000, maxDelayMs: 90_000 })).toEqual({ action: 'retry', delayMs: 90_000 });
+  it('the longest schedule bounds the wait of an item not tried yet', () => {
+    expect(longestSchedule(policy)).toBe(1_800_000);
+  });
+
+  it('RETRY_SCHEDULE replaces the default schedules reason by reason, with units', () => {
+    const def = readEnv(machineEnv, {}).RETRY_SCHEDULE;
+    expect(def.greylisted[0]).toBeGreaterThanOrEqual(5 * 60_000);
+    expect(def.unreachable[0]).toBeGreaterThan(15 * 60_000);
+    const env = readEnv(machineEnv, { RETRY_SCHEDULE: 'greylisted=300ms,2s; other=' }).RETRY_SCHEDULE;
+    expect(env.greylisted).toEqual([300, 2000]);
+    expect(env.other).toEqual([]);
+    expect(env.unreachable).toEqual(def.unreachable);
+    expect(() => readEnv(machineEnv, { RETRY_SCHEDULE: 'greylist=5m' })).toThrow(/RETRY_SCHEDULE/);
+    expect(() => readEnv(machineEnv, { RETRY_SCHEDULE: 'timeout=5 minutes' })).toThrow(/not a duration/);
   });
 });

@@ -1,27 +1,39 @@
 /**
  * @module work/retry-policy
- * Pure: whether a check's outcome is stored now or retried later (nak with delay).
- * Temporary outcomes are retried with a doubling delay; the last delivery stores
- * whatever it got, so nothing is ever dropped.
+ * Pure: whether a check's outcome is stored now or retried later, and when. Each wait reason
+ * has its own schedule (greylisting wants minutes, an MX refusing every connection hours);
+ * after the schedule's last delay the next outcome is stored, so nothing is ever dropped.
  */
 import { RETRYABLE_REASONS, type CheckResult } from '../../../shared/result.ts';
+import { retryReasonOf, type RetryReason } from '../../../shared/wait-reasons.ts';
+import type { RetrySchedules } from '../../../shared/config.ts';
 
-export type RetryDecision = { action: 'store' } | { action: 'retry'; delayMs: number };
+export type RetryDecision =
+  | { action: 'store' }
+  | {
+      action: 'retry';
+      reason: RetryReason;
+      delayMs: number;
+      /** From now until the last try the schedule allows (this delay included). */
+      untilLastTryMs: number;
+    };
 
 export interface RetryPolicy {
+  schedules: RetrySchedules;
+  /** Deliveries of a message held by an open breaker before the gate ends it as `blocked_by_policy`. */
   maxDeliver: number;
-  baseDelayMs: number;
-  maxDelayMs?: number;
 }
 
-export function decideRetry(result: Pick<CheckResult, 'reason'>, deliveryCount: number, policy: RetryPolicy): RetryDecision {
+/** `attempts`: temporary outcomes of this address so far, this one included. */
+export function decideRetry(result: Pick<CheckResult, 'reason'>, attempts: number, policy: RetryPolicy): RetryDecision {
   if (!RETRYABLE_REASONS.has(result.reason)) return { action: 'store' };
-  if (deliveryCount >= policy.maxDeliver) return { action: 'store' };
-  return { action: 'retry', delayMs: retryDelay(deliveryCount, policy) };
+  const reason = retryReasonOf(result.reason);
+  const left = policy.schedules[reason].slice(Math.max(0, attempts - 1));
+  if (left.length === 0) return { action: 'store' };
+  return { action: 'retry', reason, delayMs: left[0]!, untilLastTryMs: left.reduce((a, b) => a + b, 0) };
 }
 
-/** Delay before delivery number `deliveryCount + 1`: base, 2×base, 4×base, ... capped. */
-export function retryDelay(deliveryCount: number, policy: RetryPolicy): number {
-  const cap = policy.maxDelayMs ?? 30 * 60_000;
-  return Math.min(cap, policy.baseDelayMs * 2 ** Math.max(0, deliveryCount - 1));
+/** The longest any address can wait under the policy from its first try: the bound for items not yet tried. */
+export function longestSchedule(policy: Pick<RetryPolicy, 'schedules'>): number {
+  return Math.max(0, ...Object.values(policy.schedules).map((s) => s.reduce((a, b) => a + b, 0)));
 }
