@@ -1,7 +1,5 @@
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { app } from '../src/index.ts';
-import { BASE, createKey, newTenant, type ErrorJson } from './helpers.ts';
+import { BASE, createKey, fetchApp, newTenant, type ErrorJson } from './helpers.ts';
 
 /** A request body that hands out `chunks`, then fails as a client's broken connection does (or ends). */
 function body(chunks: string[], end: 'error' | 'close') {
@@ -24,12 +22,7 @@ function body(chunks: string[], end: 'error' | 'close') {
   return { stream, state };
 }
 
-async function send(path: string, init: RequestInit): Promise<Response> {
-  const ctx = createExecutionContext();
-  const res = await app.fetch(new Request(`${BASE}${path}`, { ...init, duplex: 'half' } as RequestInit), env, ctx);
-  await waitOnExecutionContext(ctx);
-  return res;
-}
+const send = (path: string, init: RequestInit) => fetchApp(new Request(`${BASE}${path}`, { ...init, duplex: 'half' } as RequestInit));
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -58,9 +51,7 @@ describe('clients that break their requests', () => {
     for (const [path, auth] of [['/', ''], ['/v1/bulk', ''], ['/v1/nope', 'Bearer ek_unknown-key-00000000000000000000000000']] as const) {
       const { stream, state } = body(['{"emails":["a@x.test",'], 'error');
       const request = new Request(`${BASE}${path}`, { method: 'POST', body: stream, headers: { 'content-type': 'application/json', 'content-length': '596', ...(auth ? { authorization: auth } : {}) }, duplex: 'half' } as RequestInit);
-      const ctx = createExecutionContext();
-      const res = await app.fetch(request, env, ctx);
-      await waitOnExecutionContext(ctx);
+      const res = await fetchApp(request);
       expect(res.status, path).toBeGreaterThanOrEqual(400);
       expect(res.status, path).toBeLessThan(500);
       expect(state.cancelled, path).toBe(true);
