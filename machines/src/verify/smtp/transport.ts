@@ -5,7 +5,6 @@
  * failure says whose fault it was: the MX ('refused', 'timeout') or the proxy ('proxy').
  */
 import { isIP, Socket } from 'node:net';
-import { SocksClient } from 'socks';
 
 export type TransportFailure = 'refused' | 'timeout' | 'proxy' | 'aborted';
 
@@ -146,6 +145,8 @@ async function socksHandshake(socket: Socket, proxy: SocksProxy, opts: OpenSocke
   );
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
+    // Loaded on first use: most runs have no proxy, and the module (with ip-address) is a good part of a CLI start.
+    const { SocksClient } = await import('socks');
     await SocksClient.createConnection({
       command: 'connect',
       destination: { host: opts.address, port: opts.port },
