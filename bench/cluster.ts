@@ -11,7 +11,7 @@ import { jobChunks } from '../shared/jobs.ts';
 import type { JobStatus } from '../shared/messages.ts';
 import { jobChunkMsgId, SERVICE, SUBJECTS } from '../shared/subjects.ts';
 import { startMachineProcess } from '../test/support/machine-process.ts';
-import { THROTTLE_PROVIDER_RATES_OFF } from '../test/support/machine-fixture.ts';
+import { testMachineEnv } from '../test/support/machine-fixture.ts';
 import { startNatsCluster } from '../test/support/nats-cluster.ts';
 import { startNatsServer } from '../test/support/nats-server.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
@@ -30,22 +30,11 @@ async function runJob(replicas: 1 | 3, round: number): Promise<number> {
   const single = cluster ? null : await startNatsServer();
   const natsUrl = cluster ? cluster.url : single!.url;
   const db = await createTestDatabase();
-  const env = {
-    DNS_SERVERS: peers.dnsServer,
-    SMTP_PORT: String(peers.smtpPort),
-    ALLOW_PRIVATE_MX: '1',
-    HELO_NAME: 'bench.emailcheck.test',
-    NATS_URL: natsUrl,
-    NATS_REPLICAS: String(replicas),
-    DATABASE_URL: db.url,
-    CONCURRENCY: String(CONCURRENCY),
-    EGRESS_IP: '127.0.0.1',
-    THROTTLE_IP_RATE: '0',
-    THROTTLE_IP_DAILY: '0',
-    THROTTLE_PROVIDER_RATES: THROTTLE_PROVIDER_RATES_OFF,
-    BREAKER_COOLDOWN: '0',
-    LOG_LEVEL: 'warn',
-  };
+  // The tests' machine environment (private MX allowed, throttles off): this measures JetStream, not the limiters.
+  const env = testMachineEnv(
+    { natsUrl, databaseUrl: db.url, dnsServer: peers.dnsServer, smtpPort: peers.smtpPort },
+    { NATS_REPLICAS: String(replicas), CONCURRENCY: String(CONCURRENCY), HELO_NAME: 'bench.emailcheck.test', LOG_LEVEL: 'warn' },
+  );
   const machines = await Promise.all(['a', 'b'].map((m) => startMachineProcess({ ...env, MACHINE_ID: `bench-${m}` }, 60_000)));
   const nc = await connect({ servers: natsUrl.split(',') });
   try {

@@ -13,8 +13,9 @@ export interface Peers {
   stop(): void;
 }
 
-export async function startPeers(zone: Record<string, unknown>): Promise<Peers> {
-  const child = fork(fileURLToPath(import.meta.url), [JSON.stringify(zone)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+/** `smtpPort`: the sink's port (default: a free one; 25 for peers that cannot be told another). */
+export async function startPeers(zone: Record<string, unknown>, opts: { smtpPort?: number } = {}): Promise<Peers> {
+  const child = fork(fileURLToPath(import.meta.url), [JSON.stringify(zone), String(opts.smtpPort ?? 0)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   const info = await new Promise<{ dnsServer: string; smtpPort: number }>((resolve, reject) => {
     child.once('message', (m) => resolve(m as { dnsServer: string; smtpPort: number }));
     child.once('exit', (code) => reject(new Error(`bench peers exited with ${code}`)));
@@ -26,6 +27,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { startDnsServer } = await import('../test/support/dns-server.ts');
   const { startSmtpSink } = await import('../test/support/smtp-sink.ts');
   const dns = await startDnsServer(JSON.parse(process.argv[2] ?? '{}'));
-  const sink = await startSmtpSink();
+  const sink = await startSmtpSink({ port: Number(process.argv[3] ?? 0) });
   process.send!({ dnsServer: dns.server, smtpPort: sink.port });
 }

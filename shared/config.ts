@@ -245,7 +245,7 @@ export type MachineEnv = EnvValues<typeof machineEnv>;
 
 /** Settings of the edge Worker, from wrangler.toml `[vars]` and secrets (a plain record, read per isolate). */
 export const edgeEnv = {
-  NATS_URL: env.string('ws://127.0.0.1:4223', 'NATS WebSocket URL(s) the Worker connects to (`wss://` in production), comma-separated.', { pattern: /^wss?:\/\// }),
+  NATS_URL: env.string('ws://127.0.0.1:4223', 'NATS WebSocket URL(s) the Worker connects to (`wss://` in production), comma-separated: every node of a cluster, or one name that reaches them all.', { pattern: /^wss?:\/\/[^\s,]+(?:\s*,\s*wss?:\/\/[^\s,]+)*$/ }),
   NATS_TOKEN: env.string(undefined, 'NATS auth token (secret), if the server wants one.'),
   NATS_USER: env.string(undefined, 'NATS user name (secret), with NATS_PASS.'),
   NATS_PASS: env.string(undefined, 'NATS password (secret), with NATS_USER.'),

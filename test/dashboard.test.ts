@@ -238,4 +238,22 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
     ]);
     expect(items[1]!.result.score).toBe(0);
   }, 90_000);
+
+  it('a job waiting on greylisting says what it waits for, and Finish now ends it with the waiting addresses unknown', async () => {
+    mta.setMailbox('grey-a@mail.test', 'greylist');
+    mta.setMailbox('grey-b@mail.test', 'greylist');
+    await page.getByRole('link', { name: 'Check & upload' }).click();
+    await page.getByLabel('Or paste addresses, one per line').fill('grey-a@mail.test\ngrey-b@mail.test\nalice@mail.test\n');
+    await page.getByRole('button', { name: 'Start checking' }).click();
+    await page.waitForURL(/#\/jobs\/job_/);
+    await expect.poll(() => page.locator('#job-waiting').textContent(), { timeout: 60_000, interval: 500 }).toMatch(/2 waiting for a retry.*greylisted 2/s);
+    expect(await page.locator('#job-state').textContent()).toMatch(/^Running: 1 of 3 checked/);
+    await shot('job-waiting');
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Finish now' }).click();
+    await expect.poll(() => page.locator('#job-state').textContent(), { timeout: 30_000 }).toMatch(/^Finished: 3 of 3 checked/);
+    expect(await page.locator('#table-verdicts').textContent()).toMatch(/safe\s*1.*unknown\s*2/s);
+    expect(await page.locator('#job-finish').isHidden()).toBe(true);
+    expect(await page.locator('#job-waiting').isHidden()).toBe(true);
+  }, 120_000);
 });

@@ -24,6 +24,17 @@ export { KeyLimiter } from './auth/key-limiter.ts';
 // `strict: false`: `/v1/status/` is `/v1/status`, not a 405 that lists the method it was called with.
 const app = new Hono<AppEnv>({ strict: false });
 
+// A body no route read (a 404, a 401 before the upload) is cancelled, not left for someone to
+// drain: under wrangler dev its drain middleware read it after the client had broken off, threw
+// "Network connection lost" as an uncaught error, and wrangler dev exited.
+app.use('*', async (c, next) => {
+  try {
+    await next();
+  } finally {
+    const req = c.req.raw;
+    if (req.body && !req.bodyUsed) await req.body.cancel().catch(() => {});
+  }
+});
 app.use('*', securityHeaders);
 app.use('*', async (c, next) => {
   const cfg = edgeConfig(c.env);

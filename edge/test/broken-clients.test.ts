@@ -1,11 +1,9 @@
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { app } from '../src/index.ts';
-import { BASE, createKey, newTenant, type ErrorJson } from './helpers.ts';
+import { BASE, createKey, fetchApp, newTenant, type ErrorJson } from './helpers.ts';
 
 /** A request body that hands out `chunks`, then fails as a client's broken connection does (or ends). */
 function body(chunks: string[], end: 'error' | 'close') {
-  const state = { pulled: 0 };
+  const state = { pulled: 0, cancelled: false };
   let i = 0;
   const stream = new ReadableStream<Uint8Array>(
     {
@@ -15,18 +13,16 @@ function body(chunks: string[], end: 'error' | 'close') {
         else if (end === 'error') controller.error(new Error('Network connection lost.'));
         else controller.close();
       },
+      cancel() {
+        state.cancelled = true;
+      },
     },
     { highWaterMark: 0 },
   );
   return { stream, state };
 }
 
-async function send(path: string, init: RequestInit): Promise<Response> {
-  const ctx = createExecutionContext();
-  const res = await app.fetch(new Request(`${BASE}${path}`, { ...init, duplex: 'half' } as RequestInit), env, ctx);
-  await waitOnExecutionContext(ctx);
-  return res;
-}
+const send = (path: string, init: RequestInit) => fetchApp(new Request(`${BASE}${path}`, { ...init, duplex: 'half' } as RequestInit));
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -49,6 +45,18 @@ describe('clients that break their requests', () => {
       expect(((await res.json()) as ErrorJson).error.code).toBe('body_incomplete');
     }
     expect(errors).not.toHaveBeenCalled();
+  });
+
+  it('a body no route reads (unknown path, no API key) is cancelled, so nothing drains a broken upload after the answer', async () => {
+    for (const [path, auth] of [['/', ''], ['/v1/bulk', ''], ['/v1/nope', 'Bearer ek_unknown-key-00000000000000000000000000']] as const) {
+      const { stream, state } = body(['{"emails":["a@x.test",'], 'error');
+      const request = new Request(`${BASE}${path}`, { method: 'POST', body: stream, headers: { 'content-type': 'application/json', 'content-length': '596', ...(auth ? { authorization: auth } : {}) }, duplex: 'half' } as RequestInit);
+      const res = await fetchApp(request);
+      expect(res.status, path).toBeGreaterThanOrEqual(400);
+      expect(res.status, path).toBeLessThan(500);
+      expect(state.cancelled, path).toBe(true);
+      expect(request.bodyUsed, path).toBe(true);
+    }
   });
 
   it('after a broken upload, the next well-formed bulk upload is accepted', async () => {

@@ -1,8 +1,7 @@
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../shared/result.ts';
-import { app } from '../src/index.ts';
-import { BASE, call, createKey, freshAddress, newTenant, postJson, rcptCount } from './helpers.ts';
+import { BASE, call, createKey, fetchApp, freshAddress, newTenant, postJson, rcptCount } from './helpers.ts';
 
 type CheckBody = CheckResult & { id: string | null; cached: boolean; age_seconds: number };
 
@@ -172,12 +171,10 @@ describe('single checks', () => {
   });
 
   it('RESULT_CACHE_SCOPE=shared, the operator\'s choice, lets one tenant\'s result answer another\'s check', async () => {
-    const shared = { ...env, RESULT_CACHE_SCOPE: 'shared' };
+    const shared = { RESULT_CACHE_SCOPE: 'shared' };
     const email = freshAddress('ok-');
     const ask = async (key: string) => {
-      const ctx = createExecutionContext();
-      const res = await app.fetch(new Request(`${BASE}/v1/check`, { method: 'POST', body: JSON.stringify({ email }), headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } }), shared, ctx);
-      await waitOnExecutionContext(ctx);
+      const res = await fetchApp(new Request(`${BASE}/v1/check`, { method: 'POST', body: JSON.stringify({ email }), headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } }), shared);
       return (await res.json()) as CheckBody;
     };
     expect((await ask(await createKey(newTenant('a')))).cached).toBe(false);

@@ -3,7 +3,8 @@
  * For Worker tests: API keys written to the real KV binding, requests through SELF (the Worker
  * under test), and the global setup's control server (SMTP RCPT counts, NATS stop/start).
  */
-import { env, SELF } from 'cloudflare:test';
+import { createExecutionContext, env, SELF, waitOnExecutionContext } from 'cloudflare:test';
+import { app } from '../src/index.ts';
 import { apiKeyKvKey, generateApiKey, hashApiKey, type ApiKeyRecord } from '../../shared/api-keys.ts';
 
 export const BASE = 'https://edge.test';
@@ -55,3 +56,14 @@ export async function control(path: '/nats/shutdown' | '/nats/restart' | '/nats/
 /** A fresh address at a test domain, unique to this run, so the cache starts cold. */
 let addresses = 0;
 export const freshAddress = (prefix: string, domain = 'ok.test'): string => `${prefix}${Date.now().toString(36)}${(addresses++).toString(36)}@${domain}`;
+
+/**
+ * `request` through the app in this isolate with some bindings replaced (`{ STATUS_ACCESS: 'operator' }`),
+ * for what SELF cannot do: other vars than the project's, or a request body stream the test controls.
+ */
+export async function fetchApp(request: Request, bindings: Record<string, unknown> = {}): Promise<Response> {
+  const ctx = createExecutionContext();
+  const res = await app.fetch(request, { ...env, ...bindings }, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}

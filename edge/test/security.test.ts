@@ -1,16 +1,9 @@
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { ApiError, toErrorResponse } from '../src/errors.ts';
-import { app } from '../src/index.ts';
 import { hubFailure } from '../src/nats/hub-client.ts';
-import { BASE, call, createKey, newTenant, type ErrorJson } from './helpers.ts';
+import { BASE, call, createKey, fetchApp, newTenant, type ErrorJson } from './helpers.ts';
 
-async function fetchWith(bindings: Record<string, unknown>, path: string): Promise<Response> {
-  const ctx = createExecutionContext();
-  const res = await app.fetch(new Request(`${BASE}${path}`), { ...env, ...bindings }, ctx);
-  await waitOnExecutionContext(ctx);
-  return res;
-}
+const fetchWith = (bindings: Record<string, unknown>, path: string) => fetchApp(new Request(`${BASE}${path}`), bindings);
 
 describe('security headers', () => {
   it('every API response, errors included, says nosniff, may not be framed and allows no content', async () => {

@@ -1,7 +1,5 @@
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { app } from '../src/index.ts';
-import { BASE, call, createKey, newTenant, type ErrorJson } from './helpers.ts';
+import { BASE, call, createKey, fetchApp, newTenant, type ErrorJson } from './helpers.ts';
 
 describe('GET /v1/status', () => {
   it('lists the live machine with its egress IP, from its heartbeat', async () => {
@@ -20,13 +18,8 @@ describe('GET /v1/status', () => {
   });
 
   it('with STATUS_ACCESS=operator, only an operator key sees the machines; a tenant key gets 403', async () => {
-    const operatorOnly = { ...env, STATUS_ACCESS: 'operator' };
-    const ask = async (key: string) => {
-      const ctx = createExecutionContext();
-      const res = await app.fetch(new Request(`${BASE}/v1/status`, { headers: { authorization: `Bearer ${key}` } }), operatorOnly, ctx);
-      await waitOnExecutionContext(ctx);
-      return res;
-    };
+    const operatorOnly = { STATUS_ACCESS: 'operator' };
+    const ask = (key: string) => fetchApp(new Request(`${BASE}/v1/status`, { headers: { authorization: `Bearer ${key}` } }), operatorOnly);
     const tenant = await ask(await createKey(newTenant()));
     expect(tenant.status).toBe(403);
     const body = (await tenant.json()) as ErrorJson;

@@ -166,7 +166,7 @@ export function openApiDocument(): JsonSchema {
           summary: 'Finish a bulk job now: every address still waiting is stored as final `unknown` with its reason, the webhook fires once',
           parameters: [idParam('Job id.')],
           responses: {
-            '200': { description: 'The job status, finished (finishing a finished job changes nothing).', content: json(ref('JobStatus')) },
+            '200': { description: 'The job status: `finished` (finishing a finished job changes nothing), or still `running` for a job so large that storing its open items takes longer than a few seconds (it finishes shortly; poll it).', content: json(ref('JobStatus')) },
             '404': error('No such job for this tenant.'),
             '409': error('Accepted but not picked up by a machine yet (`job_queued`); try again in a few seconds.'),
             ...tenantErrors,

@@ -9,7 +9,12 @@ import { connectNats, type NatsHandles } from './connect.ts';
 import { ensureTopology, TopologyError } from './topology.ts';
 
 const base = { maxDeliver: 3, ackWaitMs: 10_000 };
-const STREAM_NAMES = [STREAMS.verify.name, STREAMS.jobs.name, `KV_${KV_BUCKETS.throttle}`, `KV_${KV_BUCKETS.machines}`];
+/** Every stream the topology made (KV buckets included), so one added later is covered too. */
+async function allStreams(): Promise<string[]> {
+  const names: string[] = [];
+  for await (const si of h.jsm.streams.list()) names.push(si.config.name);
+  return names.sort();
+}
 
 let cluster: NatsClusterHandle;
 let h: NatsHandles;
@@ -27,20 +32,22 @@ afterAll(async () => {
 describe('NATS_REPLICAS on a 3-node cluster', () => {
   it('scales an R1 topology to R3 in place, keeping queued messages and consumers; the next start changes nothing', async () => {
     await ensureTopology(h.nc, base);
-    for (const name of STREAM_NAMES) expect((await h.jsm.streams.info(name)).config.num_replicas).toBe(1);
+    const streams = await allStreams();
+    expect(streams).toEqual(expect.arrayContaining([STREAMS.verify.name, STREAMS.jobs.name, `KV_${KV_BUCKETS.throttle}`, `KV_${KV_BUCKETS.machines}`]));
+    for (const name of streams) expect((await h.jsm.streams.info(name)).config.num_replicas).toBe(1);
     await h.js.publish(SUBJECTS.single, 'queued at R1', { msgID: 'r1-queued' });
     const topo = await ensureTopology(h.nc, { ...base, replicas: 3 });
     await topo.kv.machines.put('m1', 'alive');
 
-    for (const name of STREAM_NAMES) {
+    for (const name of streams) {
       const info = await h.jsm.streams.info(name);
       expect(info.config.num_replicas).toBe(3);
       expect(info.cluster?.replicas).toHaveLength(2);
     }
-    for (const spec of Object.values(CONSUMERS)) {
-      const ci = await h.jsm.consumers.info(spec.stream, spec.name);
-      expect(ci.cluster?.replicas).toHaveLength(2);
+    for (const stream of streams) {
+      for await (const ci of h.jsm.consumers.list(stream)) expect(ci.cluster?.replicas, `${stream}/${ci.name}`).toHaveLength(2);
     }
+    expect(await allStreams()).toEqual(streams);
     expect((await h.jsm.consumers.info(CONSUMERS.single.stream, CONSUMERS.single.name)).num_pending).toBe(1);
     expect((await topo.kv.machines.get('m1'))?.string()).toBe('alive');
 

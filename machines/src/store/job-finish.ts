@@ -56,7 +56,18 @@ export async function jobsDueToFinish(store: Store, limit = 10): Promise<JobRow[
   }
 }
 
-export async function finishRunningJob(store: Store, job: JobRow): Promise<FinishOutcome> {
+// Finishes under way in this process: a sweep joins a finish request's work instead of repeating it.
+const underWay = new Map<string, Promise<FinishOutcome>>();
+
+export function finishRunningJob(store: Store, job: JobRow): Promise<FinishOutcome> {
+  const running = underWay.get(job.id);
+  if (running) return running.then((out) => ({ job: out.job }));
+  const work = finishItems(store, job).finally(() => underWay.delete(job.id));
+  underWay.set(job.id, work);
+  return work;
+}
+
+async function finishItems(store: Store, job: JobRow): Promise<FinishOutcome> {
   let finished: FinishedJob | undefined;
   let after = -1;
   const checkedAt = new Date().toISOString();

@@ -38,7 +38,12 @@ export const jobs = pgTable(
     finishBy: timestamp('finish_by', { withTimezone: true, mode: 'date' }),
   },
   // The jobs list walks one tenant's jobs newest first.
-  (t) => [index('jobs_tenant_id_idx').on(t.tenantId), index('jobs_tenant_created_idx').on(t.tenantId, t.createdAt.desc(), t.id.desc())],
+  (t) => [
+    index('jobs_tenant_id_idx').on(t.tenantId),
+    index('jobs_tenant_created_idx').on(t.tenantId, t.createdAt.desc(), t.id.desc()),
+    // Every machine looks for running jobs past their finish_by every few seconds.
+    index('jobs_finish_due_idx').on(t.finishBy).where(sql`${t.status} = 'running' and ${t.finishBy} is not null`),
+  ],
 );
 
 export const jobItems = pgTable(

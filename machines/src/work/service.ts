@@ -72,9 +72,11 @@ export interface ServiceOptions {
 }
 
 /**
- * A finish request writes a result for every open item of the job; past this the edge gets
- * "unavailable" and a retry carries on where it stopped (finish_by stays set, any machine's sweep completes it).
+ * A finish request writes a result for every open item of the job. A large job takes longer than
+ * the edge waits: then the answer is its status so far (still `running`, finishing) and the work
+ * goes on here (finish_by stays set, so any machine's sweep completes it should this one die).
  */
+const FINISH_ANSWER_MS = 2500;
 const FINISH_TIMEOUT_MS = 4000;
 
 export async function startService(nc: NatsConnection, store: Store, opts: ServiceOptions): Promise<Service> {
@@ -92,9 +94,15 @@ export async function startService(nc: NatsConnection, store: Store, opts: Servi
   svc.addEndpoint('job-finish', {
     subject: SERVICE.endpoints.jobFinish,
     handler: endpoint(JobFinishRequest, async (r) => {
-      const out = await finishJobNow(store, r.tenantId, r.jobId);
-      if (!out) return null;
-      if (out.finished) opts.onJobFinished?.(out.finished);
+      const finishing = finishJobNow(store, r.tenantId, r.jobId).then((out) => {
+        if (out?.finished) opts.onJobFinished?.(out.finished);
+        return out;
+      });
+      let timer: NodeJS.Timeout | undefined;
+      const later = new Promise<'later'>((res) => (timer = setTimeout(() => res('later'), FINISH_ANSWER_MS)));
+      const first = await Promise.race([finishing, later]).finally(() => clearTimeout(timer));
+      if (first === 'later') finishing.catch((err) => log.warn({ err: (err as Error).message, jobId: r.jobId }, 'finishing the job failed; the sweep carries on'));
+      else if (!first) return null;
       return getJobStatus(store, r.tenantId, r.jobId, opts.waiting);
     }, log, FINISH_TIMEOUT_MS),
   });

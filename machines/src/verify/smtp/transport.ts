@@ -7,7 +7,6 @@
  */
 import { isIP, Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { SocksClient } from 'socks';
 
 export type TransportFailure = 'refused' | 'timeout' | 'proxy' | 'aborted';
 
@@ -148,6 +147,8 @@ async function socksHandshake(socket: Socket, proxy: SocksProxy, opts: OpenSocke
   );
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
+    // Loaded on first use: most runs have no proxy, and the module (with ip-address) is a good part of a CLI start.
+    const { SocksClient } = await import('socks');
     await SocksClient.createConnection({
       command: 'connect',
       destination: { host: opts.address, port: opts.port },

@@ -1,0 +1,1 @@
+CREATE INDEX "jobs_finish_due_idx" ON "jobs" USING btree ("finish_by") WHERE "jobs"."status" = 'running' and "jobs"."finish_by" is not null;
