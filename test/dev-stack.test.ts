@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,6 +72,18 @@ async function countingListener(port: number): Promise<{ server: Server; connect
     server.listen(port, '127.0.0.1', () => res());
   });
   return { server, connections: () => n };
+}
+
+/** Sends headers declaring a 596-byte body, 23 bytes of it, then drops the connection. */
+function brokenUpload(port: number, path: string): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 596\r\n\r\n{"emails":["a@x.test",`);
+      setTimeout(() => socket.destroy(), 300);
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => resolve());
+  });
 }
 
 /** Processes whose command line mentions `needle` (workerd and nats-server carry their ports and config path). */
@@ -157,6 +169,13 @@ describe('emailcheck dev (npm start)', () => {
       const again = await check('alice@mail.test');
       expect(again.body).toMatchObject({ is_reachable: 'safe', cached: true });
       expect((await check('alice@mail.test', 'ek_not-a-key-of-this-stack-000000000000000')).status).toBe(401);
+
+      // A client that declares a body and breaks off after a few bytes (here to an unknown route,
+      // unauthenticated) once made wrangler dev exit: the Worker stays up, nothing restarts.
+      for (const path of ['/', '/v1/bulk']) await brokenUpload(port, path);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect((await check('carol@mail.test')).status).toBe(200);
+      expect(run.stderr()).not.toMatch(/exited \(code/);
 
       // `emailcheck doctor` learns the egress IP from this Worker's /v1/whoami, as a machine does.
       const doctorEnv = { ...env, EDGE_URL: `http://127.0.0.1:${port}`, DNSBL_ZONES: 'bl.dev-stack.test' };
