@@ -1,9 +1,16 @@
 /**
  * @module verify/smtp/conversation
+<<<<<<< HEAD
  * One SMTP connection to one MX address: banner → EHLO (HELO fallback) → STARTTLS and EHLO
  * again when offered (RFC 3207) → MAIL FROM → RCPTs → QUIT, pipelined when the server advertises PIPELINING. A single check sends the
  * address then the catch-all probe; a grouped session sends the probe first, then its
  * recipients in chunks under its caps, and stops at a session-level reply. Which host and
+=======
+ * One SMTP connection to one MX address: banner → EHLO (HELO fallback) → MAIL FROM →
+ * RCPTs → QUIT, pipelined when the server advertises PIPELINING. A single check sends the
+ * address then the catch-all probe; a grouped session sends its recipients in chunks under
+ * its caps, then the probe if any was accepted, and stops at a session-level reply. Which host and
+>>>>>>> main
  * address to try is session.ts's business.
  */
 import type { SmtpReply, SmtpStage } from '../../../../shared/result.ts';
@@ -197,8 +204,9 @@ async function converse(ctx: Context, host: MxHost, address: string, tryTls: boo
     const recipients = [req.rcpt, ...(req.rcpts ?? [])];
     const probe: Slot[] = req.probeRcpt === null ? [] : [{ address: req.probeRcpt, probe: true }];
     const mine: Slot[] = recipients.map((a) => ({ address: a, probe: false }));
-    // Grouped: the probe first, so a session cut short still leaves the domain's answer.
-    const slots = grouped ? [...probe, ...mine] : [...mine.slice(0, 1), ...probe];
+    // The probe after the address(es). Grouped: alone, last, and only when some address was
+    // accepted (when every one is rejected, whether the domain is catch-all changes no verdict).
+    const slots = [...mine, ...probe];
 
     const utf8 = NON_ASCII.test(req.fromEmail + recipients.join('') + (req.probeRcpt ?? '')) && extensions.has('SMTPUTF8');
     const mailCmd = `MAIL FROM:<${req.fromEmail}>${utf8 ? ' SMTPUTF8' : ''}`;
@@ -208,13 +216,22 @@ async function converse(ctx: Context, host: MxHost, address: string, tryTls: boo
 
     let sent = 0;
     let rejectedCount = 0;
+    let accepted = false;
+    let probeSkipped = false;
     /** The next RCPTs to put on the wire: never more than the rejected budget left, so a cap is never overshot. */
     const nextChunk = (): Slot[] => {
+      const probePending = grouped && probe.length > 0;
+      if (probePending && sent === mine.length) {
+        if (accepted && rejectedCount < caps.maxRejected && sent < caps.maxRecipients) return probe;
+        probeSkipped = !accepted;
+        return [];
+      }
       const room = Math.min(
         pipelining ? caps.pipelineChunk : 1,
         caps.maxRecipients - sent,
-        caps.maxRejected - rejectedCount,
-        slots.length - sent,
+        // Keep one rejection in hand for the probe.
+        caps.maxRejected - rejectedCount - (probePending ? 1 : 0),
+        (probePending ? mine.length : slots.length) - sent,
       );
       return room > 0 ? slots.slice(sent, sent + room) : [];
     };
@@ -249,6 +266,7 @@ async function converse(ctx: Context, host: MxHost, address: string, tryTls: boo
           return { kind: 'final' };
         }
         if (reply.code >= 400) rejectedCount++;
+        else if (reply.code < 300 && !slot.probe) accepted = true;
         if (slot.probe) outcome.probe = reply;
         else {
           outcome.answers?.set(slot.address, reply);
@@ -259,7 +277,7 @@ async function converse(ctx: Context, host: MxHost, address: string, tryTls: boo
       if (!grouped && !pipelining && outcome.rcpt && outcome.rcpt.code >= 500) break;
       chunk = pipelining && grouped ? nextChunk() : pipelining ? [] : nextChunk();
     }
-    if (grouped && sent < slots.length) outcome.cut = { kind: 'rejected_cap' };
+    if (grouped && sent + (probeSkipped ? 1 : 0) < slots.length) outcome.cut = { kind: 'rejected_cap' };
     stage = 'quit';
     await quit(true);
     return { kind: 'final' };
