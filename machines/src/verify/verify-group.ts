@@ -18,7 +18,7 @@ import { classifyReply } from './replies.ts';
 import { verdictOf } from './verdict.ts';
 import {
   cachedLookupMx,
-  combineSignals,
+  checkDeadline,
   domainTarget,
   knownCatchAll,
   randomLocalPart,
@@ -78,8 +78,8 @@ export async function verifyGroup(emails: readonly string[], options: VerifyOpti
 }
 
 async function verifyDomain(domain: string, items: { index: number; address: AddressCheck }[], options: VerifyOptions, out: GroupItem[]): Promise<void> {
-  const signal = combineSignals(options.signal, AbortSignal.timeout(options.deadlineMs));
-  const target = domainTarget(domain, await cachedLookupMx(domain, options, signal));
+  const lookupDeadline = checkDeadline(options.signal, options.deadlineMs);
+  const target = domainTarget(domain, await cachedLookupMx(domain, options, lookupDeadline.signal).finally(lookupDeadline.clear));
   if (target.mx.kind !== 'ok') {
     for (const { index, address } of items) out[index] = { ok: true, result: resultBeforeSmtp(address, target, target.early ?? verdictOf('dns_failure'), options) };
     return;
@@ -111,11 +111,11 @@ async function verifyDomain(domain: string, items: { index: number; address: Add
     const take = remaining.slice(0, Math.max(1, caps.maxRecipients - (probe ? 1 : 0)));
     const rcptCount = take.length + (probe ? 1 : 0);
     const gate = smtpGate(target, options);
-    const sessionSignal = combineSignals(options.signal, AbortSignal.timeout(options.deadlineMs));
+    const sessionDeadline = checkDeadline(options.signal, options.deadlineMs);
     let outcome: SmtpSessionOutcome | null;
     try {
       outcome = await runSmtpSession({
-        ...sessionBase(hosts, options, Date.now() + options.deadlineMs, sessionSignal),
+        ...sessionBase(hosts, options, Date.now() + options.deadlineMs, sessionDeadline.signal),
         rcpt: take[0]!,
         rcpts: take.slice(1),
         caps,
@@ -125,6 +125,8 @@ async function verifyDomain(domain: string, items: { index: number; address: Add
     } catch (error) {
       for (const rcpt of remaining) for (const { index } of byRcpt.get(rcpt)!) out[index] = { ok: false, error };
       return;
+    } finally {
+      sessionDeadline.clear();
     }
     if (!outcome) {
       const reason = gate.skipReason() ?? 'smtp_unreachable';
