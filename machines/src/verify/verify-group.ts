@@ -163,7 +163,7 @@ async function verifyDomain(domain: string, items: { index: number; address: Add
 function ownOutcome(session: SmtpSessionOutcome, own: SmtpReply): SmtpSessionOutcome {
   const cutBy = session.cut && 'reply' in session.cut ? session.cut.reply : null;
   const replies = session.replies.filter((r) => r !== cutBy && (r.stage !== 'rcpt' || r === own));
-  return { mxHost: session.mxHost, connected: session.connected, replies, attempts: session.attempts, mail: session.mail, rcpt: own, probe: session.probe };
+  return { mxHost: session.mxHost, connected: session.connected, replies, attempts: session.attempts, mail: session.mail, rcpt: own, probe: session.probe, tls: session.tls };
 }
 
 /** A session that answered nobody, read as a one-address session: a 421 or 452 4.5.3 at the first RCPT is that RCPT's reply. */

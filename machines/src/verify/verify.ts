@@ -4,7 +4,7 @@
  * NATS, Postgres or HTTP; the CLI, the machines and the tests all call this.
  */
 import type { CidrRange } from '../../../shared/ip-address.ts';
-import type { CheckResult, MiscResult, MxAttempt, Reason, SessionDebug, SmtpReply } from '../../../shared/result.ts';
+import type { CheckResult, MiscResult, MxAttempt, Reason, SessionDebug, SmtpReply, TlsDebug } from '../../../shared/result.ts';
 import { checkSyntax, type SyntaxCheck } from '../../../shared/syntax.ts';
 import { failsSyntax, invalidSyntaxResult, syntaxSection } from '../../../shared/syntax-result.ts';
 import { loadMiscLists, miscChecks } from '../../../shared/misc.ts';
@@ -101,7 +101,7 @@ export function domainTarget(domain: string, mx: MxLookup): DomainTarget {
 
 export const rcptOf = (username: string, domain: string): string => `${username}@${domain}`;
 
-function debugOf(a: AddressCheck, options: VerifyOptions, mxHost: string | null, provider: string | null, replies: SmtpReply[], attempts?: MxAttempt[], session?: SessionDebug) {
+function debugOf(a: AddressCheck, options: VerifyOptions, mxHost: string | null, provider: string | null, replies: SmtpReply[], attempts?: MxAttempt[], session?: SessionDebug, tls?: TlsDebug) {
   return {
     egress_ip: options.egressIp ?? null,
     mx_host: mxHost,
@@ -111,6 +111,7 @@ function debugOf(a: AddressCheck, options: VerifyOptions, mxHost: string | null,
     ...(attempts ? { mx_attempts: attempts } : {}),
     checked_at: new Date(a.started).toISOString(),
     ...(session ? { session } : {}),
+    ...(tls ? { tls } : {}),
   };
 }
 
@@ -139,7 +140,7 @@ export function resultFromSmtp(a: AddressCheck, t: DomainTarget, outcome: SmtpSe
     mx: t.mxBlock,
     misc: a.misc,
     smtp: fromSmtp.smtp,
-    debug: debugOf(a, options, outcome.mxHost, t.provider?.id ?? null, outcome.replies, mxAttempts(hosts, unresolved, outcome.attempts), session),
+    debug: debugOf(a, options, outcome.mxHost, t.provider?.id ?? null, outcome.replies, mxAttempts(hosts, unresolved, outcome.attempts), session, outcome.tls),
   });
 }
 
@@ -154,6 +155,7 @@ export function sessionBase(hosts: MxHost[], options: VerifyOptions, deadline: n
     stepTimeoutMs: options.smtpTimeoutMs,
     deadline,
     proxyUrl: options.proxyUrl,
+    starttls: options.starttls,
     signal,
   };
 }
