@@ -5,6 +5,8 @@
  * self-signed certificate, one that offers STARTTLS but breaks the handshake, one without
  * STARTTLS; directly and through a SOCKS5 proxy (microsocks); single and grouped sessions.
  */
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckResultSchema, type CheckResult } from '../shared/result.ts';
 import { verify, verifyMany, verifyOptionsFromEnv } from '../machines/src/verify/index.ts';
@@ -35,12 +37,87 @@ const brokenTlsServer = (port: number, host: string, mail: string) =>
     },
   });
 
+/**
+ * A hand-rolled STARTTLS MX for what smtp-server will not do: `inject` answers STARTTLS with
+ * its 220 plus a forged reply in the same write (the CVE-2011-0411 response injection), then
+ * speaks TLS; `stall` answers 220 and never starts the handshake. Plaintext sessions take mail.
+ */
+interface HandRolledMx {
+  readonly connections: number;
+  readonly secureRcpts: string[];
+  close(): Promise<void>;
+}
+
+function startHandRolledMx(host: string, port: number, mode: 'inject' | 'stall'): Promise<HandRolledMx> {
+  let connections = 0;
+  const secureRcpts: string[] = [];
+  const sockets = new Set<Socket>();
+  const speak = (stream: Socket, secure: boolean, onStartTls: () => void): void => {
+    let partial = '';
+    const onData = (chunk: Buffer): void => {
+      partial += chunk.toString('latin1');
+      const lines = partial.split('\r\n');
+      partial = lines.pop()!;
+      for (const line of lines) {
+        const verb = line.split(/[\s:]/, 1)[0]!.toUpperCase();
+        if (verb === 'EHLO') stream.write(secure ? '250-mx.example.test\r\n250 PIPELINING\r\n' : '250-mx.example.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n');
+        else if (verb === 'STARTTLS' && !secure) {
+          stream.removeListener('data', onData);
+          return onStartTls();
+        } else if (verb === 'MAIL') stream.write('250 2.1.0 Ok\r\n');
+        else if (verb === 'RCPT') {
+          if (secure) secureRcpts.push(line);
+          stream.write(/<alice@/i.test(line) ? '250 2.1.5 Ok\r\n' : '550 5.1.1 <x>: Recipient address rejected: User unknown in local recipient table\r\n');
+        } else if (verb === 'QUIT') return void stream.end('221 2.0.0 Bye\r\n');
+        else stream.write('502 5.5.2 Error: command not recognized\r\n');
+      }
+    };
+    stream.on('data', onData);
+  };
+  const server: Server = createServer((socket) => {
+    connections++;
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    socket.write('220 mx.example.test ESMTP Postfix\r\n');
+    speak(socket, false, () => {
+      if (mode === 'stall') return void socket.write('220 2.0.0 Ready to start TLS\r\n');
+      socket.write('220 2.0.0 Ready to start TLS\r\n554 5.7.1 injected before the handshake\r\n');
+      const tls = new TLSSocket(socket, { isServer: true, key: SELF_SIGNED_MX.key, cert: SELF_SIGNED_MX.cert });
+      tls.on('error', () => tls.destroy());
+      speak(tls, true, () => {});
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      expect((server.address() as AddressInfo).port).toBe(port);
+      resolve({
+        get connections() {
+          return connections;
+        },
+        secureRcpts,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
+
+let injecting: HandRolledMx; // 127.0.0.65
+let stalling: HandRolledMx; // 127.0.0.66
+
 beforeAll(async () => {
   tlsMta = await startMockMta({ host: '127.0.0.61', starttls: SELF_SIGNED_MX, requireTls: true, mailboxes: { 'alice@tls.test': 'ok', 'bob@tls.test': 'ok', 'carol@tls.test': 'ok' } });
   const port = tlsMta.port;
   plainMta = await startMockMta({ host: '127.0.0.64', port, mailboxes: { 'alice@plain.test': 'ok' } });
   brokenTls = await brokenTlsServer(port, '127.0.0.62', wireReply(250, '2.1.0 Ok'));
   brokenTlsRequired = await brokenTlsServer(port, '127.0.0.63', wireReply(530, '5.7.0 Must issue a STARTTLS command first'));
+  injecting = await startHandRolledMx('127.0.0.65', port, 'inject');
+  stalling = await startHandRolledMx('127.0.0.66', port, 'stall');
   const mx = (name: string) => ({ MX: [{ preference: 10, exchange: name }] });
   dns = await startDnsServer({
     'tls.test': mx('mx.tls.test'),
@@ -51,11 +128,15 @@ beforeAll(async () => {
     'mx.badtls-required.test': { A: ['127.0.0.63'] },
     'plain.test': mx('mx.plain.test'),
     'mx.plain.test': { A: ['127.0.0.64'] },
+    'inject.test': mx('mx.inject.test'),
+    'mx.inject.test': { A: ['127.0.0.65'] },
+    'stall.test': mx('mx.stall.test'),
+    'mx.stall.test': { A: ['127.0.0.66'] },
   });
 });
 
 afterAll(async () => {
-  await Promise.all([tlsMta?.close(), plainMta?.close(), brokenTls?.close(), brokenTlsRequired?.close(), dns?.close()]);
+  await Promise.all([tlsMta?.close(), plainMta?.close(), brokenTls?.close(), brokenTlsRequired?.close(), injecting?.close(), stalling?.close(), dns?.close()]);
 });
 
 function options(env: Record<string, string> = {}) {
@@ -164,6 +245,31 @@ describe('a TLS handshake that fails', () => {
     } finally {
       await proxy.stop();
     }
+  });
+});
+
+describe('what happens around the handshake', () => {
+  it('discards a reply injected after the 220 to STARTTLS (CVE-2011-0411): only what comes inside TLS counts', async () => {
+    const r = await check('alice@inject.test');
+    expect(r).toMatchObject({ is_reachable: 'safe', reason: 'deliverable', debug: { tls: { used: true, handshake_failures: 0 } } });
+    expect(r.debug.smtp_replies.map((x) => x.text).join('\n')).not.toMatch(/injected/);
+    expect(stages(r)).toEqual(['banner 220', 'ehlo 250', 'starttls 220', 'ehlo 250', 'mail 250', 'rcpt 250', 'probe 550', 'quit 221']);
+    expect(injecting.secureRcpts[0]).toMatch(/<alice@inject\.test>/);
+  });
+
+  it('a server that never starts the handshake costs one step timeout, then the plaintext retry answers', async () => {
+    const before = stalling.connections;
+    const r = await check('alice@stall.test', { SMTP_TIMEOUT: '1' });
+    expect(r).toMatchObject({ is_reachable: 'safe', reason: 'deliverable', debug: { tls: { used: false, handshake_failures: 1 } } });
+    expect(stalling.connections).toBe(before + 2);
+  });
+
+  it('the whole-check deadline holds during a stalled handshake: no plaintext retry past it', async () => {
+    const before = stalling.connections;
+    const r = await check('alice@stall.test', { SMTP_TIMEOUT: '60', CHECK_DEADLINE: '2' });
+    expect(r).toMatchObject({ is_reachable: 'unknown', reason: 'smtp_timeout' });
+    expect(r.debug.duration_ms).toBeLessThan(30_000);
+    expect(stalling.connections).toBe(before + 1);
   });
 });
 
