@@ -30,8 +30,8 @@ describe('openSmtpSocket', () => {
 
 describe('upgradeToTls', () => {
   /** A TLS server with a self-signed certificate that records the SNI name each client sent. */
-  async function tlsServer(): Promise<{ port: number; names: (string | false)[]; close: () => Promise<void> }> {
-    const names: (string | false)[] = [];
+  async function tlsServer(): Promise<{ port: number; names: (string | false | null)[]; close: () => Promise<void> }> {
+    const names: (string | false | null)[] = [];
     const server = createTlsServer({ key: SELF_SIGNED_MX.key, cert: SELF_SIGNED_MX.cert }, (s: TLSSocket) => {
       names.push(s.servername);
       s.end();
