@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { REASON_VERDICT, REASONS, type CheckResult, type Reason } from './result.ts';
-import { REASON_BASE, resultScore, withScore } from './score.ts';
+import { parseCheckResult, REASON_BASE, resultScore, withScore } from './score.ts';
 import { invalidSyntaxResult } from './syntax-result.ts';
 import { checkSyntax } from './syntax.ts';
 
@@ -58,5 +58,14 @@ describe('score', () => {
 
   it('the invalid-syntax result carries score 0', () => {
     expect(invalidSyntaxResult('nope', checkSyntax('nope'), { egress_ip: null, checked_at: '', duration_ms: 0 }).score).toBe(0);
+  });
+
+  it('a stored result from before scores existed parses with its score; one of another shape still fails', () => {
+    const old = result('deliverable', { b2c: true });
+    const parsed = parseCheckResult(JSON.parse(JSON.stringify(old)));
+    expect(parsed.success).toBe(true);
+    expect(parsed.data?.score).toBe(resultScore(old));
+    expect(parseCheckResult({ ...old, reason: 'no_such_reason' }).success).toBe(false);
+    expect(parseCheckResult(null).success).toBe(false);
   });
 });

@@ -43,9 +43,9 @@ describe('single checks', () => {
     expect(second.body.age_seconds).toBeGreaterThanOrEqual(0);
     expect(second.body.debug.checked_at).toBe(first.body.debug.checked_at);
     expect(await rcptCount(email)).toBe(1);
-    // Kept for CACHE_TTL_SAFE (7 days by default).
+    // Kept for CACHE_TTL_SAFE (7 days by default); written after the answer (waitUntil).
+    await expect.poll(async () => (await env.RESULTS.list({ prefix: `result:tenant:${tenant}:${email}` })).keys.length, { timeout: 5000 }).toBe(1);
     const { keys } = await env.RESULTS.list({ prefix: `result:tenant:${tenant}:${email}` });
-    expect(keys).toHaveLength(1);
     expect(keys[0]!.expiration! - Date.now() / 1000).toBeGreaterThan(604_800 - 60);
   });
 
@@ -62,6 +62,20 @@ describe('single checks', () => {
     expect(status).toBe(200);
     expect(body).toMatchObject({ input: email, is_reachable: 'risky', reason: 'catch_all', cached: true });
     expect(body.age_seconds).toBeGreaterThanOrEqual(119);
+    expect(await rcptCount(email)).toBe(0);
+  });
+
+  it('a cached result from before scores existed still answers the check, scored, without a machine', async () => {
+    const tenant = newTenant();
+    const key = await createKey(tenant);
+    const email = freshAddress('ok-');
+    const stored = { ...(await check(key, 'not-an-address')).body, input: email, is_reachable: 'safe', reason: 'deliverable' } as Record<string, unknown>;
+    for (const k of ['id', 'cached', 'age_seconds', 'score']) delete stored[k];
+    await env.RESULTS.put(`result:tenant:${tenant}:${email}`, JSON.stringify(stored));
+    const { status, body } = await check(key, email);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ input: email, is_reachable: 'safe', reason: 'deliverable', cached: true });
+    expect(body.score).toBeGreaterThanOrEqual(90);
     expect(await rcptCount(email)).toBe(0);
   });
 

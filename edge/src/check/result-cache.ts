@@ -11,7 +11,8 @@
  * themselves cached at the edge for about that long (eventually consistent), so this changes
  * no guarantee, and a hot address then costs no KV read at all.
  */
-import { CheckResultSchema, type CheckResult } from '../../../shared/result.ts';
+import type { CheckResult } from '../../../shared/result.ts';
+import { parseCheckResult } from '../../../shared/score.ts';
 import type { EdgeConfig } from '../env.ts';
 
 /** KV refuses expirations shorter than a minute. */
@@ -57,8 +58,8 @@ export async function readCachedResult(kv: KVNamespace, slot: CacheSlot, cfg: Ed
   }
   const raw = await kv.get(key, 'json');
   if (raw === null) return null;
-  // A record from an older schema is a miss, not an error.
-  const parsed = CheckResultSchema.safeParse(raw);
+  // A record from before scores is scored; one from an older schema otherwise is a miss, not an error.
+  const parsed = parseCheckResult(raw);
   if (!parsed.success) return null;
   const ttl = cacheTtl(parsed.data, cfg);
   if (ttl > 0) remember(key, parsed.data, ttl);

@@ -6,7 +6,8 @@
  */
 import { Hono, type Context } from 'hono';
 import { CheckGetRequest, type SingleCheckMessage } from '../../../shared/messages.ts';
-import { CheckResultSchema, type CheckResult } from '../../../shared/result.ts';
+import type { CheckResult } from '../../../shared/result.ts';
+import { parseCheckResult } from '../../../shared/score.ts';
 import { SERVICE } from '../../../shared/subjects.ts';
 import { decideAtEdge } from '../check/edge-verdict.ts';
 import { isPendingCheck, rememberPendingCheck } from '../check/pending.ts';
@@ -71,12 +72,16 @@ async function check(c: Context<AppEnv>, email: string, fresh: boolean): Promise
     return c.json({ id: outcome.id, status: 'pending' as const, location }, 202, { location, 'retry-after': '2' });
   }
   const result = parseReply(outcome.body);
-  // Awaited, not waitUntil: the next request for this address should already find it. A failed
-  // write (KV allows one write per second per key, 429 beyond) costs a later cache miss, not this answer.
+  // Not awaited: cacheResult puts the result in this isolate's memory at once, and other isolates
+  // see KV writes only after its propagation delay anyway, so waiting for the write bought nothing
+  // but latency. A failed write (KV allows one write per second per key, 429 beyond) costs a later
+  // cache miss, not this answer.
   if (ownCheck) {
-    await cacheResult(c.env.RESULTS, { tenant: msg.tenantId, normalizedEmail: normalized }, result, cfg).catch((err: unknown) => {
-      console.error(`caching the result for ${normalized} failed; answered it uncached`, err);
-    });
+    c.executionCtx.waitUntil(
+      cacheResult(c.env.RESULTS, { tenant: msg.tenantId, normalizedEmail: normalized }, result, cfg).catch((err: unknown) => {
+        console.error(`caching the result for ${normalized} failed; answered it uncached`, err);
+      }),
+    );
   }
   return c.json(respond(result, outcome.id, false));
 }
@@ -93,7 +98,8 @@ function parseReply(body: string): CheckResult {
 
 /** The `result` of a machine's `{ id, result }` answer, or 502. */
 function resultOf(value: unknown): CheckResult {
-  const result = CheckResultSchema.safeParse((value as { result?: unknown } | null)?.result);
+  // A machine older than this edge may send a result without a score: scored here, not a 502.
+  const result = parseCheckResult((value as { result?: unknown } | null)?.result);
   if (!result.success) throw new ApiError(502, 'bad_machine_reply', `a machine's result does not match the schema: ${issuesText(result.error)}`);
   return result.data;
 }
