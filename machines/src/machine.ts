@@ -12,7 +12,7 @@ import type { MachineEnv, ThrottleEnv } from '../../shared/config.ts';
 import type { CheckResult } from '../../shared/result.ts';
 import { connectNats, createKvCatchAllStore, ensureTopology, startHeartbeat } from './nats/index.ts';
 import { createThrottle, resolveEgressIp, throttlesOff } from './throttle/index.ts';
-import { createResultWriter, openDatabase, recordItemWait, type FinishedJob } from './store/index.ts';
+import { createResultWriter, getStoredResult, openDatabase, recordItemWait, type FinishedJob } from './store/index.ts';
 import { groupKeyOf, sessionCaps, verify, verifyGroup, type VerifyOptions } from './verify/index.ts';
 import { createAttemptCounter } from './work/attempts.ts';
 import { handleBulkGroup, handleBulkItem, handleSingleCheck, type CheckHandlerDeps } from './work/check-handler.ts';
@@ -192,6 +192,7 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
       onScheduled: (via) => metrics.retryScheduled(via),
     }),
     jobOpen: createOpenJobs(store),
+    storedResult: (rowId) => getStoredResult(store, rowId),
     ackWaitMs: m.ACK_WAIT_MS,
     log,
     stopping: () => stopping,

@@ -20,6 +20,7 @@ export {
 } from './result-writer.ts';
 export {
   getJobStatus,
+  getStoredResult,
   getJobResults,
   listJobs,
   encodeJobCursor,

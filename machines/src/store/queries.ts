@@ -115,6 +115,17 @@ export function getCheckResult(store: Store, tenantId: string, id: string): Prom
   });
 }
 
+/**
+ * The stored result of a row (a single check's id or a bulk item's), whoever's it is: for a
+ * redelivered message, whose result may already be committed by a machine whose ack was lost.
+ */
+export function getStoredResult(store: Store, rowId: string): Promise<CheckResult | null> {
+  return guarded(async () => {
+    const [row] = await store.db.select({ result: results.result }).from(results).where(eq(results.id, rowId)).limit(1);
+    return row ? withScore(row.result) : null;
+  });
+}
+
 export interface JobListQuery {
   tenantId: string;
   state?: JobState;

@@ -48,6 +48,30 @@ export interface CheckHandlerDeps {
   jobOpen?: (jobId: string) => Promise<boolean>;
   /** Follows every result write, so the machine can stop taking checks while writes fail or stall. */
   writes?: WriteHealth;
+  /**
+   * The committed result of a row, if any. Asked only for a redelivered message: a machine that
+   * stored its result and then lost the ack (killed, its NATS node gone, a stalled database past
+   * ack_wait) leaves it to be redelivered, and checking it again would spend a session of the IP
+   * budget on an answer already stored.
+   */
+  storedResult?: (rowId: string) => Promise<CheckResult | null>;
+}
+
+/** How long a redelivered message waits for the stored-result lookup before it is simply checked. */
+const STORED_LOOKUP_MS = 2000;
+
+/** The result already committed for a redelivered message's row; null for a first delivery, none, or no answer in time. */
+async function alreadyStored(msg: JsMsg, rowId: string, deps: CheckHandlerDeps): Promise<CheckResult | null> {
+  if (!deps.storedResult || !msg.info.redelivered) return null;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((r) => (timer = setTimeout(() => r(null), STORED_LOOKUP_MS)));
+  try {
+    const found = await Promise.race([deps.storedResult(rowId).catch(() => null), late]);
+    if (found) deps.log.debug({ id: rowId }, 'redelivered check already stored; acked without SMTP');
+    return found;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Which job item a message is, for the job's waiting status. */
@@ -154,11 +178,12 @@ export async function handleSingleCheck(msg: JsMsg, deps: CheckHandlerDeps, veri
     msg.term('malformed');
     return;
   }
-  const result = await verifyGated(msg, body.email, undefined, deps);
+  const stored = await alreadyStored(msg, body.id, deps);
+  const result = stored ?? (await verifyGated(msg, body.email, undefined, deps));
   verified();
   if (!result) return;
   const row: ResultRow = { id: body.id, tenantId: body.tenantId, email: body.email, result };
-  if (!(await finish(msg, row, 'single', deps))) return;
+  if (!stored && !(await finish(msg, row, 'single', deps))) return;
   const replyTo = msg.headers?.get(HEADERS.replyTo);
   if (replyTo) deps.nc.publish(replyTo, JSON.stringify({ id: body.id, result }));
   // Plain ack: if it is lost the item is checked again and the idempotent write changes nothing.
@@ -187,6 +212,11 @@ export async function handleBulkItem(msg: JsMsg, deps: CheckHandlerDeps, verifie
     msg.ack();
     return;
   }
+  if (await alreadyStored(msg, bulkItemMsgId(body.jobId, body.index), deps)) {
+    verified();
+    msg.ack();
+    return;
+  }
   const result = await verifyGated(msg, body.email, { jobId: body.jobId, index: body.index }, deps);
   verified();
   if (!result) return;
@@ -206,6 +236,7 @@ export async function handleBulkGroup(msgs: JsMsg[], deps: CheckHandlerDeps, ver
   for (const msg of msgs) {
     const body = messageBody(BulkItemMessage, msg);
     if (body && deps.jobOpen && !(await deps.jobOpen(body.jobId))) msg.ack(); // finished early: nothing to check
+    else if (body && (await alreadyStored(msg, bulkItemMsgId(body.jobId, body.index), deps))) msg.ack();
     else if (body) items.push({ msg, body });
     else {
       deps.log.error({ seq: msg.seq, subject: msg.subject }, 'malformed bulk-item message; terminated');
