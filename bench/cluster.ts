@@ -10,7 +10,7 @@ import { connect } from '@nats-io/transport-node';
 import { jobChunks } from '../shared/jobs.ts';
 import type { JobStatus } from '../shared/messages.ts';
 import { jobChunkMsgId, SERVICE, SUBJECTS } from '../shared/subjects.ts';
-import { startMachineProcess } from '../test/support/machine-process.ts';
+import { startMachineProcesses } from '../test/support/machine-process.ts';
 import { testMachineEnv } from '../test/support/machine-fixture.ts';
 import { startNatsCluster } from '../test/support/nats-cluster.ts';
 import { startNatsServer } from '../test/support/nats-server.ts';
@@ -35,7 +35,7 @@ async function runJob(replicas: 1 | 3, round: number): Promise<number> {
     { natsUrl, databaseUrl: db.url, dnsServer: peers.dnsServer, smtpPort: peers.smtpPort },
     { NATS_REPLICAS: String(replicas), CONCURRENCY: String(CONCURRENCY), HELO_NAME: 'bench.emailcheck.test', LOG_LEVEL: 'warn' },
   );
-  const machines = await Promise.all(['a', 'b'].map((m) => startMachineProcess({ ...env, MACHINE_ID: `bench-${m}` }, 60_000)));
+  const machines = await startMachineProcesses(['a', 'b'].map((m) => ({ ...env, MACHINE_ID: `bench-${m}` })), 120_000);
   const nc = await connect({ servers: natsUrl.split(',') });
   try {
     const js = jetstream(nc);

@@ -55,6 +55,10 @@ export function parseHostPort(raw: string, name: string, defaultPort: number): s
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+/** How our SMTP client uses STARTTLS (see STARTTLS below). */
+export const STARTTLS_MODES = ['opportunistic', 'off'] as const;
+export type StartTlsMode = (typeof STARTTLS_MODES)[number];
+
 export const env = {
   cidrList(description: string, opts: { flag?: string } = {}): EnvVar<CidrRange[]> {
     return {
@@ -91,6 +95,20 @@ export const env = {
         const v = raw.trim();
         if (opts.pattern && !opts.pattern.test(v)) throw new ConfigError(`${name}: "${raw}" is not valid`);
         return v;
+      },
+    };
+  },
+  /** One of `values` (case-insensitive), typed as their union. */
+  choice<const T extends readonly [string, ...string[]]>(values: T, def: T[number], description: string, opts: { flag?: string } = {}): EnvVar<T[number]> {
+    return {
+      kind: 'string',
+      default: def,
+      description,
+      flag: opts.flag,
+      parse: (raw, name) => {
+        const v = raw.trim().toLowerCase();
+        if (!(values as readonly string[]).includes(v)) throw new ConfigError(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
+        return v as T[number];
       },
     };
   },
@@ -144,6 +162,11 @@ export const verifierEnv = {
     flag: '--hello-name',
     defaultDoc: 'the host name',
   }),
+  STARTTLS: env.choice(
+    STARTTLS_MODES,
+    'opportunistic',
+    '`opportunistic`: when EHLO offers STARTTLS, upgrade to TLS and EHLO again (RFC 3207), without checking the MX certificate, as Postfix `smtp_tls_security_level = may`; a failed handshake is retried once in plaintext on the same address. `off`: never (servers that require TLS then answer `tls_required`).',
+  ),
   PROXY_URL: env.string(undefined, 'SOCKS5 proxy for SMTP: `socks5://[user:pass@]host:port`.', { flag: '--proxy', pattern: /^socks5h?:\/\// }),
   ALLOW_PRIVATE_MX: env.bool(false, 'Allow MX hosts on any address that is not public (private, loopback, link-local, documentation, multicast): local test harnesses only. ALLOW_MX_RANGES allows chosen ranges instead.', {
     flag: '--allow-private-mx',

@@ -36,6 +36,7 @@ export const REASON_VERDICT = {
   cannot_verify: 'unknown', // 252: the server will take mail for the address but does not say whether it exists (RFC 5321 3.5.3)
   blocked_by_policy: 'unknown', // about our IP or HELO: blocklists, rDNS, reputation, rate limits on us, 5.7.x
   sender_rejected: 'unknown', // about our reverse path (FROM_EMAIL's domain): sender verify, unknown sender domain, SPF/DMARC
+  tls_required: 'unknown', // the server takes mail only over TLS (530 5.7.0 Must issue a STARTTLS command first) and we had none: not about our IP
   relay_denied: 'unknown', // the MX does not take mail for this domain
   smtp_unreachable: 'unknown', // no MX host accepted a connection
   mx_limit_reached: 'unknown', // SMTP_MAX_MX addresses tried, all failed, more left (MTAs give up there too and retry later)
@@ -67,7 +68,7 @@ export const RETRYABLE_REASONS: ReadonlySet<Reason> = new Set<Reason>([
   'blocked_by_policy',
 ]);
 
-export const SMTP_STAGES = ['connect', 'banner', 'ehlo', 'helo', 'mail', 'rcpt', 'probe', 'rset', 'quit'] as const;
+export const SMTP_STAGES = ['connect', 'banner', 'ehlo', 'helo', 'starttls', 'mail', 'rcpt', 'probe', 'rset', 'quit'] as const;
 export const SmtpStage = z.enum(SMTP_STAGES);
 export type SmtpStage = z.infer<typeof SmtpStage>;
 
@@ -140,6 +141,20 @@ export const SessionDebugSchema = z.object({
 });
 export type SessionDebug = z.infer<typeof SessionDebugSchema>;
 
+/** STARTTLS on the connection the answers came from (RFC 3207; opportunistic: no certificate check, as Postfix `smtp_tls_security_level = may`). */
+export const TlsDebugSchema = z.object({
+  /** The server's EHLO listed STARTTLS. */
+  offered: z.boolean(),
+  /** The conversation after EHLO ran over TLS. */
+  used: z.boolean(),
+  /** Negotiated protocol (`TLSv1.3`) and cipher, when used. */
+  protocol: z.string().nullable(),
+  cipher: z.string().nullable(),
+  /** TLS handshakes that failed during the check; each was followed by a plaintext retry of the same address, as MTAs do. */
+  handshake_failures: z.number().int().nonnegative(),
+});
+export type TlsDebug = z.infer<typeof TlsDebugSchema>;
+
 export const DebugSchema = z.object({
   egress_ip: z.string().nullable(),
   mx_host: z.string().nullable(),
@@ -150,6 +165,8 @@ export const DebugSchema = z.object({
   mx_attempts: z.array(MxAttemptSchema).optional(),
   checked_at: z.string(),
   session: SessionDebugSchema.optional(),
+  /** Absent when no server answered EHLO (or for results stored before STARTTLS existed). */
+  tls: TlsDebugSchema.optional(),
 });
 
 export const CheckResultSchema = z.object({

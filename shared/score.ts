@@ -37,6 +37,7 @@ export const REASON_BASE = {
   smtp_protocol_error: 30,
   dns_timeout: 30,
   sender_rejected: 30,
+  tls_required: 35, // the server wants TLS we could not give it: nothing learned about the mailbox
   dns_failure: 25,
   smtp_rejected: 20, // a 5xx we could not attribute
   smtp_unreachable: 15, // no MX host took a connection

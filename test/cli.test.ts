@@ -59,12 +59,12 @@ interface Run {
 }
 
 /** Runs the real CLI with a clean environment (nothing inherited that could point it at real DNS). */
-function run(args: string[], opts: { stdin?: string | Buffer; timeoutMs?: number } = {}): Promise<Run> {
+function run(args: string[], opts: { stdin?: string | Buffer; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<Run> {
   return new Promise((done) => {
     const child = execFile(
       process.execPath,
       [BIN, ...args],
-      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', MX_CACHE_TTL: '0' }, timeout: opts.timeoutMs ?? 20_000, encoding: 'utf8' },
+      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', MX_CACHE_TTL: '0', ...opts.env }, timeout: opts.timeoutMs ?? 20_000, encoding: 'utf8' },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
         done({ code, stdout, stderr });
@@ -203,6 +203,21 @@ describe('emailcheck check', () => {
     expect(mta.connections - connectionsBefore).toBe(1);
     expect(mta.sessions.at(-1)!.rcpts.filter((a) => a === 'alice@example.test' || a === 'nobody@example.test')).toHaveLength(2);
     expect(mta.sessions.at(-1)!.rcpts).toHaveLength(3);
+  });
+
+  it('--input checks the addresses of a domain in one shared session, and GROUP_SESSIONS=0 gives each its own, with the same verdicts in input order', async () => {
+    const list = await file('grouped.txt', 'alice@example.test\nnobody@example.test\nbob@example.test\n');
+    const before = mta.connections;
+    const grouped = await run(['check', '--json', '--input', list, ...local()]);
+    const groupedSessions = mta.connections - before;
+    const alone = await run(['check', '--json', '--input', list, ...local()], { env: { GROUP_SESSIONS: '0' } });
+    expect(grouped.code).toBe(0);
+    expect(groupedSessions).toBe(1);
+    expect(mta.connections - before - groupedSessions).toBe(3);
+    const verdicts = (r: Run) => ndjson(r.stdout).map((x) => [x.input, x.reason, x.smtp.is_catch_all]);
+    expect(verdicts(grouped)).toEqual(verdicts(alone));
+    expect(verdicts(grouped).map((v) => v[0])).toEqual(['alice@example.test', 'nobody@example.test', 'bob@example.test']);
+    expect(ndjson(grouped.stdout)[0]!.debug.session).toMatchObject({ shared: true });
   });
 
   it('exits 0 when every address was checked, even if all are invalid', async () => {

@@ -21,7 +21,7 @@ import { freePort } from '../cli/dev-nats.ts';
 import { storeLocalKey, wranglerPersistDir } from '../cli/keys.ts';
 import { startWranglerDev, type WranglerDev } from '../cli/wrangler.ts';
 import { allJobResults, startFixture, type Fixture } from './support/machine-fixture.ts';
-import { startMachineProcess, type MachineProcess } from './support/machine-process.ts';
+import { startMachineProcesses, type MachineProcess } from './support/machine-process.ts';
 import type { NatsServerHandle } from './support/nats-server.ts';
 
 const JOB_SIZE = 3000;
@@ -105,7 +105,7 @@ describe('on a 3-node JetStream cluster at R3', () => {
     key = generateApiKey();
     await storeLocalKey(key, { tenant: TENANT, name: 'cluster test', rate_per_minute: 1_000_000, daily_quota: null, disabled: false, created_at: new Date().toISOString() }, dataDir);
     const env = fx.machineEnv({ NATS_REPLICAS: '3', CONCURRENCY: '20', ACK_WAIT_MS: '10000' });
-    machines = await Promise.all(['a', 'b'].map((m) => startMachineProcess({ ...env, MACHINE_ID: `cluster-${m}` }, 60_000)));
+    machines = await startMachineProcesses(['a', 'b'].map((m) => ({ ...env, MACHINE_ID: `cluster-${m}` })), 120_000);
     edge = startWranglerDev({
       port: await freePort(),
       persistTo: wranglerPersistDir(dataDir),

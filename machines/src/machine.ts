@@ -13,7 +13,7 @@ import type { CheckResult } from '../../shared/result.ts';
 import { connectNats, createKvCatchAllStore, ensureTopology, startHeartbeat } from './nats/index.ts';
 import { createThrottle, resolveEgressIp, throttlesOff } from './throttle/index.ts';
 import { createResultWriter, openDatabase, recordItemWait, type FinishedJob } from './store/index.ts';
-import { groupKeyOf, verify, verifyGroup, type VerifyOptions } from './verify/index.ts';
+import { groupKeyOf, sessionCaps, verify, verifyGroup, type VerifyOptions } from './verify/index.ts';
 import { createAttemptCounter } from './work/attempts.ts';
 import { handleBulkGroup, handleBulkItem, handleSingleCheck, type CheckHandlerDeps } from './work/check-handler.ts';
 import { messageBody } from './work/message-body.ts';
@@ -221,7 +221,8 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
             const body = messageBody(BulkItemMessage, msg);
             return body ? groupKeyOf(body.email) : null;
           },
-          max: m.GROUP_FETCH,
+          // One session's worth per group (the probe aside): a domain's further items go to other workers side by side.
+          max: Math.max(1, Math.min(m.GROUP_FETCH, sessionCaps(null).maxRecipients - 1)),
           handle: (msgs, _feed, release) => {
             metrics.inFlight.inc(msgs.length);
             return handleBulkGroup(msgs, deps, release).finally(() => metrics.inFlight.dec(msgs.length));

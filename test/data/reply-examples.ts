@@ -302,7 +302,8 @@ export const REPLY_EXAMPLES: readonly ReplyExample[] = [
     expected: 'policy',
     source: GOOGLE,
   },
-  { code: 421, text: '4.7.0 TLS required for RCPT domain, closing connection.', expected: 'policy', source: GOOGLE },
+  // The recipient domain demands TLS: about the connection we offered, not our IP (was 'policy' before STARTTLS existed).
+  { code: 421, text: '4.7.0 TLS required for RCPT domain, closing connection.', expected: 'tls_required', source: GOOGLE },
   {
     code: 550,
     text:
@@ -596,6 +597,34 @@ export const REPLY_EXAMPLES: readonly ReplyExample[] = [
   },
   { code: 252, text: '2.0.0 Will attempt delivery', expected: 'cannot_verify', source: 'kura/blackhole docs (VRFY)' },
   { code: 252, text: 'Cannot VRFY user; try RCPT to attemt delivery.', expected: 'cannot_verify', source: 'voodoodyne/subetha VerifyCommand.java' },
+
+  // ---- the server takes mail only over TLS (tls_required): not about our IP, never opens the breaker
+  { code: 530, text: '5.7.0 Must issue a STARTTLS command first', expected: 'tls_required', source: 'vdukhovni/postfix src/smtpd/smtpd.c (smtpd_tls_security_level = encrypt, MAIL FROM before STARTTLS)' },
+  {
+    code: 530,
+    text: '5.7.0 Must issue a STARTTLS command first',
+    expected: 'tls_required',
+    source: 'OpenSMTPD usr.sbin/smtpd/smtp_session.c (listener with F_STARTTLS_REQUIRE)',
+  },
+  { code: 530, text: '5.7.0 Must issue a STARTTLS command first.', expected: 'tls_required', source: 'smtp-reply parser tests, a Gmail (mx.google.com) reply' },
+  {
+    code: 530,
+    text: '5.7.0 Must issue a STARTTLS command first',
+    expected: 'tls_required',
+    source: 'postfix bounce from smtphm.sympatico.ca[65.54.191.190] "in reply to MAIL FROM command", forum post 2005-02-17',
+  },
+  { code: 530, text: 'Must issue a STARTTLS command first', expected: 'tls_required', source: 'RFC 3207 section 4 (the reply a server requiring TLS SHOULD send)' },
+  { code: 451, text: '5.7.3 Must issue a STARTTLS command first', expected: 'tls_required', source: 'vSMTP docs, filter.vsl rule deny(code(451, "5.7.3", ...)) for unsecured transactions' },
+  { code: 451, text: 'STARTTLS is required for this sender - psmtp', expected: 'tls_required', source: 'snapblox.com knowledgebase 176 (Postini / Google Message Security policy-enforced TLS)' },
+  { code: 451, text: '5.7.3 STARTTLS is required to send mail', expected: 'tls_required', source: 'woshub.com "5.7.3 STARTTLS is required to send mail" (Exchange, as quoted in Exchange Online message tracking)' },
+  // ... and the look-alikes that are about SMTP AUTH, not TLS: a host for its own users, not an MX for strangers
+  { code: 530, text: '5.7.0 Authentication required', expected: 'relay_denied', source: 'wormly.com answers 167 ("the server only allows authenticated messages")' },
+  {
+    code: 530,
+    text: '5.7.57 Client not authenticated to send mail. Error: 535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.',
+    expected: 'relay_denied',
+    source: 'learn.microsoft.com Exchange Online SMTP AUTH client submission errors (5.7.57)',
+  },
 
   // ---- about our reverse path (sender_rejected): the operator fixes FROM_EMAIL's domain
   {

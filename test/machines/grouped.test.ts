@@ -30,6 +30,26 @@ describe('machines: grouped sessions on the bulk path', () => {
     await fx?.close();
   });
 
+  it('THROTTLE_IP_RCPT_RATE paces grouped sessions by the RCPTs they carry: after a session of k RCPTs the next waits k slots', async () => {
+    const interval = (1000 / 40) * 1.08; // 40/s, slots 8% wider
+    const machine = await inProcess(fx.machineEnv({ MACHINE_ID: 'rcpt-rate', EGRESS_IP: '192.0.2.77', THROTTLE_IP_RCPT_RATE: '40/s', CATCH_ALL_TTL: '0' }));
+    try {
+      const from = fx.smtp.sessionTimes.length;
+      const emails = Array.from({ length: 120 }, (_, i) => `ok-rr-${i}@ok.test`);
+      await fx.submitJob('rcpt-rate', 'tenant-r', emails);
+      expect(await fx.waitForJob('tenant-r', 'rcpt-rate', 60_000)).toMatchObject({ done: 120, counts: { safe: 120 } });
+      const times = fx.smtp.sessionTimes.slice(from);
+      const rcpts = fx.smtp.sessionRcpts.slice(from);
+      expect(rcpts.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(120);
+      expect(Math.max(...rcpts)).toBeGreaterThan(10); // grouped, not one per address
+      const order = times.map((t, i) => ({ t, k: rcpts[i]! })).sort((a, b) => a.t - b.t);
+      // A few ms of connect jitter aside, no session starts before the previous one's RCPTs are paid for.
+      for (let i = 1; i < order.length; i++) expect(order[i]!.t - order[i - 1]!.t).toBeGreaterThanOrEqual(order[i - 1]!.k * interval - 50);
+    } finally {
+      await machine.stop();
+    }
+  }, 90_000);
+
   it('a job\'s same-domain items share sessions, every item gets its own result, identical to GROUP_SESSIONS=0 at a fraction of the sessions and RCPTs', async () => {
     const run = async (jobId: string, extra: Record<string, string>) => {
       const machine = await inProcess(fx.machineEnv({ MACHINE_ID: jobId, ...extra }));

@@ -58,3 +58,15 @@ export async function startMachineProcess(env: Record<string, string>, timeoutMs
     },
   };
 }
+
+/** Starts one machine per env, all at once; if any fails to start, the others are stopped too (none left running). */
+export async function startMachineProcesses(envs: Record<string, string>[], timeoutMs?: number): Promise<MachineProcess[]> {
+  const started = await Promise.allSettled(envs.map((env) => startMachineProcess(env, timeoutMs)));
+  const up = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(up.map((m) => m.kill()));
+    throw failed.reason;
+  }
+  return up;
+}

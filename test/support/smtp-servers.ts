@@ -126,6 +126,18 @@ export interface MockMtaOptions extends ListenOptions {
   catchAll?: boolean;
   /** Advertise PIPELINING (default true). */
   pipelining?: boolean;
+  /** Offer STARTTLS with this key and certificate (default: no STARTTLS, as before). */
+  starttls?: { key: string; cert: string };
+  /** Answer MAIL FROM outside TLS as Postfix at `smtpd_tls_security_level = encrypt` does: `530 5.7.0 Must issue a STARTTLS command first`. */
+  requireTls?: boolean;
+}
+
+/** One RCPT as the server saw it, and whether it came inside TLS (the wire recorder sees only ciphertext then). */
+export interface RcptSeen {
+  address: string;
+  secure: boolean;
+  /** The SNI name the client sent, when it did. */
+  servername: string | null;
 }
 
 export interface MockMta {
@@ -137,6 +149,8 @@ export interface MockMta {
   readonly openConnections: number;
   /** One entry per connection, in order. */
   readonly sessions: WireSession[];
+  /** Every RCPT, in order, with its TLS state. */
+  readonly rcpts: RcptSeen[];
   /** Changes a recipient's behaviour for the next RCPTs. */
   setMailbox(address: string, behaviour: MailboxBehaviour): void;
   setCatchAll(on: boolean): void;
@@ -191,25 +205,29 @@ export async function startMockMta(opts: MockMtaOptions = {}): Promise<MockMta> 
   const greylisted = new Set<string>();
   const sessions: WireRecorder[] = [];
   const sockets = new Set<Socket>();
+  const rcpts: RcptSeen[] = [];
 
   const server = new RealisticSmtpServer(
     {
       name: opts.name ?? 'mx.example.test',
       banner: opts.banner,
       authOptional: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      hideSTARTTLS: true,
+      disabledCommands: opts.starttls ? ['AUTH'] : ['STARTTLS', 'AUTH'],
+      hideSTARTTLS: !opts.starttls,
+      ...(opts.starttls ? { key: opts.starttls.key, cert: opts.starttls.cert } : {}),
       hidePIPELINING: opts.pipelining === false,
       // Postfix advertises RFC 2034 codes and puts one on every reply ("250 2.1.5 Ok").
       hideENHANCEDSTATUSCODES: false,
       disableReverseLookup: true, // no DNS from tests, not even PTR
       logger: false,
-      onMailFrom(_address, _session, callback) {
+      onMailFrom(_address, session, callback) {
+        if (opts.requireTls && !session.secure) return callback(replyError(530, '5.7.0 Must issue a STARTTLS command first'));
         if (mailFromReply) return callback(replyError(mailFromReply.code, mailFromReply.text));
         callback();
       },
       onRcptTo(address, session, callback) {
         const rcpt = address.address;
+        rcpts.push({ address: rcpt, secure: session.secure, servername: (session as { servername?: string }).servername ?? null });
         const key = rcpt.toLowerCase();
         let behaviour = mailboxes.get(key) ?? (catchAll ? 'ok' : 'unknown');
         if (behaviour === 'greylistOnce') {
@@ -243,6 +261,7 @@ export async function startMockMta(opts: MockMtaOptions = {}): Promise<MockMta> 
       return sockets.size;
     },
     sessions,
+    rcpts,
     setMailbox(address, behaviour) {
       mailboxes.set(address.toLowerCase(), behaviour);
     },

@@ -11,6 +11,8 @@ export interface SmtpSink {
   rcpts: number;
   /** Date.now() of each accepted connection, in order (throttle tests measure spacing). */
   sessionTimes: number[];
+  /** RCPT commands each connection carried, in the order of sessionTimes. */
+  sessionRcpts: number[];
   close(): Promise<void>;
 }
 
@@ -18,9 +20,11 @@ export interface SmtpSink {
 export async function startSmtpSink(opts: { host?: string; port?: number; rcptReply?: (rcpt: string) => string; rcptDelayMs?: number } = {}): Promise<SmtpSink> {
   const stats = { sessions: 0, rcpts: 0 };
   const sessionTimes: number[] = [];
+  const sessionRcpts: number[] = [];
   const server: Server = createServer((socket) => {
     stats.sessions++;
     sessionTimes.push(Date.now());
+    const session = sessionRcpts.push(0) - 1;
     socket.setNoDelay(true);
     socket.write('220 sink.test ESMTP ready\r\n');
     let buffer = '';
@@ -37,6 +41,7 @@ export async function startSmtpSink(opts: { host?: string; port?: number; rcptRe
         else if (verb === 'MAIL') out += '250 2.1.0 Ok\r\n';
         else if (verb === 'RCPT') {
           stats.rcpts++;
+          sessionRcpts[session]!++;
           const rcpt = /<([^>]*)>/.exec(line)?.[1] ?? '';
           out += opts.rcptReply ? opts.rcptReply(rcpt) : '250 2.1.5 Ok\r\n';
         } else if (verb === 'RSET' || verb === 'NOOP') out += '250 2.0.0 Ok\r\n';
@@ -61,6 +66,7 @@ export async function startSmtpSink(opts: { host?: string; port?: number; rcptRe
       return stats.rcpts;
     },
     sessionTimes,
+    sessionRcpts,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

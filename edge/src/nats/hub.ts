@@ -159,7 +159,7 @@ export class NatsHub extends DurableObject<Bindings> {
       if (body === null && joined.failed) return this.runCheck(msg, waitMs, coalesceKey);
       return body === null ? { status: 'pending', id: joined.id } : { status: 'done', id: joined.id, body };
     }
-    await this.connection();
+    // Registered before the first await, so callers arriving while the connection opens join this check.
     let timer: ReturnType<typeof setTimeout> | undefined;
     const arrived = new Promise<string | null>((resolve) => {
       this.waiting.set(msg.id, resolve);
@@ -169,6 +169,7 @@ export class NatsHub extends DurableObject<Bindings> {
     if (coalesceKey !== undefined) this.running.set(coalesceKey, entry);
     try {
       try {
+        await this.connection();
         await this.publish(SUBJECTS.single, JSON.stringify(msg), {
           msgId: msg.id,
           headers: { [HEADERS.replyTo]: `${this.inboxPrefix}.${msg.id}` },

@@ -27,6 +27,7 @@ export function verifyOptionsFrom(values: VerifierEnv): VerifyOptions {
     fromEmail: values.FROM_EMAIL ?? `verify@${helloName}`,
     helloName,
     proxyUrl: values.PROXY_URL,
+    starttls: values.STARTTLS,
     allowPrivateMx: values.ALLOW_PRIVATE_MX,
     allowMxRanges: values.ALLOW_MX_RANGES,
     catchAllProbe: values.CATCH_ALL_PROBE,

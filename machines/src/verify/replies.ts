@@ -114,6 +114,19 @@ const NO_SUCH_MAILBOX = new RegExp(
  * and bug reports; the full replies are test cases in test/data/reply-examples.ts.
  */
 export const REPLY_PATTERNS: readonly ReplyPattern[] = [
+  // ---- The server takes mail only over TLS and this connection had none (STARTTLS off, or the handshake failed and
+  // the plaintext retry met this). Not our IP, not the mailbox; first, since it comes as 5.7.0/5.7.3 (policy otherwise).
+  {
+    // 530 5.7.0 Must issue a STARTTLS command first   (Postfix smtpd_tls_security_level = encrypt, sendmail, OpenSMTPD; RFC 3207 4)
+    // 530 5.7.0 Must issue a STARTTLS command first. x - gsmtp   (Gmail)
+    // 451 5.7.3 Must issue a STARTTLS command first   (vSMTP)
+    // 451 STARTTLS is required for this sender - psmtp   (Postini)
+    // 451 5.7.3 STARTTLS is required to send mail   (Exchange)
+    id: 'tls-required',
+    class: 'tls_required',
+    stage: 'override',
+    match: /must issue a starttls command|\bstarttls (?:is )?required\b|\b(?:tls|encryption) (?:is )?required\b|\brequires? (?:tls|starttls|encryption)\b/,
+  },
   // ---- The named recipient receives mail faster than it may: only an existing mailbox has a receiving rate.
   // Before the enhanced code, because Gmail sends one of them as 5.2.1, which would otherwise read as "disabled".
   {
@@ -320,6 +333,18 @@ export const REPLY_PATTERNS: readonly ReplyPattern[] = [
     codeClass: 5,
     enhanced: /^5\.4\.1$/,
     match: /recipient address rejected: access denied/,
+  },
+
+  // ---- The host takes mail only from its own authenticated users (a submission server, not an MX for strangers):
+  // not about our IP, so not policy, although it comes as 5.7.x; for us it is a host that does not take this mail.
+  {
+    // 530 5.7.0 Authentication required   (Postfix/sendmail with smtpd_sender_restrictions = permit_sasl_authenticated, reject)
+    // 530 5.7.57 Client not authenticated to send mail. [...]   (Exchange Online, SMTP AUTH endpoint)
+    // 530 5.7.1 Client was not authenticated   (Exchange)
+    id: 'authentication-required',
+    class: 'relay_denied',
+    stage: 'override',
+    match: /^authentication required\b|\bclient (?:was )?not authenticated\b|\bmust authenticate\b|\bplease authenticate\b/,
   },
 
   // ---- The MX does not take mail for this domain.

@@ -4,7 +4,8 @@
  * thin I/O edge; these types are what flows between them.
  */
 import type { CidrRange } from '../../../shared/ip-address.ts';
-import type { MxAttempt, Reason, SmtpReply } from '../../../shared/result.ts';
+import type { StartTlsMode } from '../../../shared/config.ts';
+import type { MxAttempt, Reason, SmtpReply, TlsDebug } from '../../../shared/result.ts';
 
 export interface VerifyOptions {
   /** Resolvers (`host:port`) used for every lookup of the check; never getaddrinfo. */
@@ -21,6 +22,8 @@ export interface VerifyOptions {
   helloName: string;
   /** `socks5://[user:pass@]host:port`; SMTP goes through it when set. */
   proxyUrl?: string;
+  /** STARTTLS when offered (default `opportunistic`), or never (`off`). */
+  starttls?: StartTlsMode;
   allowPrivateMx: boolean;
   /** Non-public ranges an operator allows MX hosts in (ALLOW_MX_RANGES); everything else non-public is refused. */
   allowMxRanges?: readonly CidrRange[];
@@ -113,6 +116,8 @@ export interface SmtpSessionRequest {
   /** Absolute time (Date.now() scale) by which everything must be over. */
   deadline: number;
   proxyUrl?: string;
+  /** Default `opportunistic`: STARTTLS when EHLO offers it, plaintext retry after a failed handshake. */
+  starttls?: StartTlsMode;
   signal?: AbortSignal;
   /** Called before connecting to each host (throttles). */
   beforeConnect?: (host: MxHost) => Promise<void>;
@@ -140,6 +145,8 @@ export interface SmtpSessionOutcome {
   answers?: Map<string, SmtpReply>;
   /** Grouped sessions: why the session ended before every recipient had its own answer. */
   cut?: SessionCut;
+  /** STARTTLS on the last connection that answered EHLO, and handshake failures over the whole session. */
+  tls?: TlsDebug;
 }
 
 /** Per-session limits that keep a grouped session under what stock MTAs enforce. */
@@ -175,4 +182,5 @@ export type ReplyClass =
   | 'policy' // about us (IP, HELO, rDNS, reputation, rate): never "invalid"
   | 'sender' // about our reverse path (MAIL FROM address or its domain: sender verify, SPF, DMARC): never "invalid"
   | 'relay_denied'
+  | 'tls_required' // the server takes mail only over TLS: not about us, not about the mailbox
   | 'unknown';

@@ -50,6 +50,7 @@ const CLASS_REASON: Record<Exclude<ReplyClass, 'accepted'>, Reason> = {
   policy: 'blocked_by_policy',
   sender: 'sender_rejected',
   relay_denied: 'relay_denied',
+  tls_required: 'tls_required',
   unknown: 'smtp_rejected',
 };
 
@@ -62,6 +63,8 @@ function noRcptReason(outcome: SmtpSessionOutcome): Reason {
     if (cls === 'policy') return 'blocked_by_policy';
     if (cls === 'sender') return 'sender_rejected';
     if (cls === 'greylisted') return 'greylisted';
+    if (cls === 'tls_required') return 'tls_required';
+    if (cls === 'relay_denied') return 'relay_denied';
   }
   // Every address up to the limit failed or turned us away before MAIL FROM, more were left: MTAs stop there too.
   if (outcome.addressLimitReached) return 'mx_limit_reached';

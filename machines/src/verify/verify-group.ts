@@ -11,14 +11,14 @@ import { checkSyntax } from '../../../shared/syntax.ts';
 import { failsSyntax } from '../../../shared/syntax-result.ts';
 import { loadMiscLists, miscChecks } from '../../../shared/misc.ts';
 import { probeKnowledge } from './catch-all.ts';
-import { sessionCaps } from './providers.ts';
+import { providerForDomain, sessionCaps } from './providers.ts';
 import { runSmtpSession } from './smtp/index.ts';
 import type { SmtpSessionOutcome, VerifyOptions } from './types.ts';
 import { classifyReply } from './replies.ts';
 import { verdictOf } from './verdict.ts';
 import {
   cachedLookupMx,
-  combineSignals,
+  checkDeadline,
   domainTarget,
   knownCatchAll,
   randomLocalPart,
@@ -78,8 +78,8 @@ export async function verifyGroup(emails: readonly string[], options: VerifyOpti
 }
 
 async function verifyDomain(domain: string, items: { index: number; address: AddressCheck }[], options: VerifyOptions, out: GroupItem[]): Promise<void> {
-  const signal = combineSignals(options.signal, AbortSignal.timeout(options.deadlineMs));
-  const target = domainTarget(domain, await cachedLookupMx(domain, options, signal));
+  const lookupDeadline = checkDeadline(options.signal, options.deadlineMs);
+  const target = domainTarget(domain, await cachedLookupMx(domain, options, lookupDeadline.signal).finally(lookupDeadline.clear));
   if (target.mx.kind !== 'ok') {
     for (const { index, address } of items) out[index] = { ok: true, result: resultBeforeSmtp(address, target, target.early ?? verdictOf('dns_failure'), options) };
     return;
@@ -111,11 +111,11 @@ async function verifyDomain(domain: string, items: { index: number; address: Add
     const take = remaining.slice(0, Math.max(1, caps.maxRecipients - (probe ? 1 : 0)));
     const rcptCount = take.length + (probe ? 1 : 0);
     const gate = smtpGate(target, options);
-    const sessionSignal = combineSignals(options.signal, AbortSignal.timeout(options.deadlineMs));
+    const sessionDeadline = checkDeadline(options.signal, options.deadlineMs);
     let outcome: SmtpSessionOutcome | null;
     try {
       outcome = await runSmtpSession({
-        ...sessionBase(hosts, options, Date.now() + options.deadlineMs, sessionSignal),
+        ...sessionBase(hosts, options, Date.now() + options.deadlineMs, sessionDeadline.signal),
         rcpt: take[0]!,
         rcpts: take.slice(1),
         caps,
@@ -125,6 +125,8 @@ async function verifyDomain(domain: string, items: { index: number; address: Add
     } catch (error) {
       for (const rcpt of remaining) for (const { index } of byRcpt.get(rcpt)!) out[index] = { ok: false, error };
       return;
+    } finally {
+      sessionDeadline.clear();
     }
     if (!outcome) {
       const reason = gate.skipReason() ?? 'smtp_unreachable';
@@ -161,8 +163,9 @@ async function verifyDomain(domain: string, items: { index: number; address: Add
 
 /** One recipient's view of a shared session: the shared replies, its own RCPT reply, not the others'. */
 function ownOutcome(session: SmtpSessionOutcome, own: SmtpReply): SmtpSessionOutcome {
-  const replies = session.replies.filter((r) => r.stage !== 'rcpt' || r === own);
-  return { mxHost: session.mxHost, connected: session.connected, replies, attempts: session.attempts, mail: session.mail, rcpt: own, probe: session.probe };
+  const cutBy = session.cut && 'reply' in session.cut ? session.cut.reply : null;
+  const replies = session.replies.filter((r) => r !== cutBy && (r.stage !== 'rcpt' || r === own));
+  return { mxHost: session.mxHost, connected: session.connected, replies, attempts: session.attempts, mail: session.mail, rcpt: own, probe: session.probe, tls: session.tls };
 }
 
 /** A session that answered nobody, read as a one-address session: a 421 or 452 4.5.3 at the first RCPT is that RCPT's reply. */
@@ -188,31 +191,51 @@ export interface VerifyManyOptions {
 export async function verifyMany(emails: readonly string[], options: VerifyOptions, opts: VerifyManyOptions = {}): Promise<GroupItem[]> {
   const out: GroupItem[] = new Array(emails.length);
   const concurrency = Math.max(1, opts.concurrency ?? 20);
-  const batches: number[][] = [];
-  if (options.groupSessions === false) for (let i = 0; i < emails.length; i++) batches.push([i]);
+  /** Ready to run; a domain's later sessions wait in `after` until its first one is done (it answers the catch-all question). */
+  const queue: number[][] = [];
+  const after = new Map<number[], number[][]>();
+  if (options.groupSessions === false) for (let i = 0; i < emails.length; i++) queue.push([i]);
   else {
     const byDomain = new Map<string, number[]>();
     emails.forEach((email, i) => {
       const key = groupKeyOf(email);
-      if (key === null) return batches.push([i]);
+      if (key === null) return queue.push([i]);
       const list = byDomain.get(key);
       if (list) list.push(i);
       else byDomain.set(key, [i]);
     });
     // Big domains first: they take the most sessions, so they should not start last.
-    batches.push(...[...byDomain.values()].sort((a, b) => b.length - a.length));
+    for (const [domain, indices] of [...byDomain].sort((a, b) => b[1].length - a[1].length)) {
+      // One session's worth per batch, so a big domain's sessions run side by side (as separate connections).
+      const size = Math.max(1, sessionCaps(providerForDomain(domain)).maxRecipients - 1);
+      const batches: number[][] = [];
+      for (let k = 0; k < indices.length; k += size) batches.push(indices.slice(k, k + size));
+      queue.push(batches[0]!);
+      if (batches.length > 1) after.set(batches[0]!, batches.slice(1));
+    }
   }
-  let next = 0;
+  let running = 0;
+  const wake: (() => void)[] = [];
   const worker = async (): Promise<void> => {
-    while (next < batches.length) {
-      const batch = batches[next++]!;
-      const items = batch.length === 1 ? [await settle(verify(emails[batch[0]!]!, options))] : await verifyGroup(batch.map((i) => emails[i]!), options);
+    for (;;) {
+      const batch = queue.shift();
+      if (!batch) {
+        if (running === 0) return;
+        await new Promise<void>((r) => wake.push(r));
+        continue;
+      }
+      running++;
+      const items = batch.length === 1 && !after.has(batch) ? [await settle(verify(emails[batch[0]!]!, options))] : await verifyGroup(batch.map((i) => emails[i]!), options);
+      running--;
       items.forEach((item, k) => {
         out[batch[k]!] = item;
         opts.onItem?.(batch[k]!, item);
       });
+      const next = after.get(batch);
+      if (next) queue.unshift(...next);
+      for (const w of wake.splice(0)) w();
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, batches.length)) }, worker));
+  await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, queue.length + [...after.values()].reduce((n, b) => n + b.length, 0))) }, worker));
   return out;
 }

@@ -72,13 +72,17 @@ async function verifyGated(msg: JsMsg, email: string, item: Item, deps: CheckHan
   }
 }
 
-/** A check the throttles held back: no SMTP ran; the message comes back after the hold. */
-async function holdBack(msg: JsMsg, hold: ThrottleHold, item: Item, deps: CheckHandlerDeps): Promise<void> {
+/**
+ * A check the throttles held back: no SMTP ran; the message comes back after the hold.
+ * `delayMs`: the items of one group come back together (so they share a session again).
+ */
+async function holdBack(msg: JsMsg, hold: ThrottleHold, item: Item, deps: CheckHandlerDeps, delayMs = spreadDelay(hold)): Promise<void> {
   deps.onHold?.(hold);
-  // Spread the returns so held messages do not all come back in the same instant.
-  const delayMs = Math.round(hold.delayMs * (1 + Math.random() * 0.1)) + 10;
   await deps.retries.later(msg, { delayMs, reason: 'throttled', untilLastTryMs: delayMs + longestSchedule(deps.retry), item });
 }
+
+/** Spread the returns so held messages (or groups) do not all come back in the same instant. */
+const spreadDelay = (hold: ThrottleHold): number => Math.round(hold.delayMs * (1 + Math.random() * 0.1)) + 10;
 
 /** Keeps JetStream messages from being redelivered while `work` runs longer than ack_wait. */
 async function keepingAlive<T>(msg: JsMsg | JsMsg[], ackWaitMs: number, work: () => Promise<T>): Promise<T> {
@@ -229,6 +233,7 @@ export async function handleBulkGroup(msgs: JsMsg[], deps: CheckHandlerDeps, ver
     verified();
   }
   const errors: unknown[] = [];
+  const holdDelays = new Map<ThrottleHold, number>();
   await Promise.all(
     items.map(async ({ msg, body }, k) => {
       const outcome = outcomes[k]!;
@@ -236,7 +241,8 @@ export async function handleBulkGroup(msgs: JsMsg[], deps: CheckHandlerDeps, ver
         const err = outcome.error;
         if (err instanceof ThrottleHold) {
           if (err.reason === 'breaker_open' && deliveriesOf(msg) >= deps.retry.maxDeliver) return handleBulkItem(msg, deps);
-          return holdBack(msg, err, { jobId: body.jobId, index: body.index }, deps);
+          if (!holdDelays.has(err)) holdDelays.set(err, spreadDelay(err));
+          return holdBack(msg, err, { jobId: body.jobId, index: body.index }, deps, holdDelays.get(err));
         }
         // As for one item: not acked, JetStream redelivers it after ack_wait.
         errors.push(err);

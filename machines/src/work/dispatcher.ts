@@ -36,6 +36,8 @@ export interface DispatcherOptions {
     key: (msg: JsMsg) => string | null;
     max: number;
     handle: (msgs: JsMsg[], feed: string, release: () => void) => Promise<void>;
+    /** How long the messages of a fetch may gather before workers take them. Default 50 ms. */
+    lingerMs?: number;
   };
   /**
    * The consumer's ack wait: buffered messages get `working()` a few times per period, since
@@ -86,14 +88,23 @@ export function startDispatcher(opts: DispatcherOptions): Dispatcher {
       }
       try {
         const batch = await feed.consumer.fetch({ max_messages: room, expires: opts.fetchExpiresMs ?? 1000 });
+        // A coalescing feed lingers a moment before waking workers, so a group is taken whole, not its first message alone.
+        const linger = opts.group?.feed === feed.name ? (opts.group.lingerMs ?? 50) : 0;
+        let lingering: NodeJS.Timeout | null = null;
         for await (const m of batch) {
           if (!running) {
             m.nak();
             continue;
           }
           buffer.push(m);
-          notify(wakeWorkers);
+          if (linger === 0) notify(wakeWorkers);
+          else lingering ??= setTimeout(() => {
+            lingering = null;
+            notify(wakeWorkers);
+          }, linger);
         }
+        if (lingering) clearTimeout(lingering);
+        if (linger > 0) notify(wakeWorkers);
       } catch (err) {
         if (!running) break;
         opts.onError?.(err, feed.name);

@@ -43,19 +43,48 @@ interface Waiter {
 export class SmtpChannel {
   readonly #socket: Socket;
   readonly #reader: ReplyReader;
+  readonly #listeners: { data: (chunk: Buffer) => void; error: (err: Error & { code?: string }) => void; close: () => void };
   readonly #replies: ParsedReply[] = [];
   #error: ChannelError | null = null;
   #waiter: Waiter | null = null;
+  /** The socket was handed over (release): it is no longer ours to destroy. */
+  #released = false;
 
   constructor(socket: Socket, limits?: Partial<ReplyLimits>) {
     this.#socket = socket;
     this.#reader = new ReplyReader(limits);
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('error', (err: Error & { code?: string }) => this.fail('reset', `connection error (${err.code ?? err.message})`));
-    socket.on('close', () => {
-      const detail = this.#reader.midReply ? 'connection closed in the middle of a reply' : 'connection closed by the server';
-      this.fail(this.#reader.midReply ? 'protocol' : 'closed', detail);
-    });
+    this.#listeners = {
+      data: (chunk) => this.#onData(chunk),
+      error: (err) => this.fail('reset', `connection error (${err.code ?? err.message})`),
+      close: () => {
+        const detail = this.#reader.midReply ? 'connection closed in the middle of a reply' : 'connection closed by the server';
+        this.fail(this.#reader.midReply ? 'protocol' : 'closed', detail);
+      },
+    };
+    socket.on('data', this.#listeners.data);
+    socket.on('error', this.#listeners.error);
+    socket.on('close', this.#listeners.close);
+  }
+
+  /**
+   * Hands the socket over (to the TLS handshake after STARTTLS's 220) and retires this channel.
+   * Anything the server sent after that 220 is dropped unread: RFC 3207 says a client must
+   * discard what it learnt before TLS, and plaintext injected there (CVE-2011-0411) must not
+   * be read as a reply inside the TLS session. Null when the channel had already failed.
+   */
+  release(): Socket | null {
+    const socket = this.#socket;
+    socket.removeListener('data', this.#listeners.data);
+    socket.removeListener('error', this.#listeners.error);
+    socket.removeListener('close', this.#listeners.close);
+    if (this.#error || socket.destroyed) {
+      this.fail('closed', 'connection closed before the TLS handshake');
+      return null;
+    }
+    this.#error = new ChannelError('closed', 'handed over to TLS');
+    this.#released = true;
+    this.#replies.length = 0;
+    return socket;
   }
 
   /** Sends the commands in one write (one write = one burst, which is what PIPELINING is for). */
@@ -83,7 +112,7 @@ export class SmtpChannel {
   /** Marks the channel failed (first reason wins), destroys the socket and fails a pending read. */
   fail(failure: ChannelFailure, message: string): void {
     if (!this.#error) this.#error = new ChannelError(failure, message);
-    this.#socket.destroy();
+    if (!this.#released) this.#socket.destroy();
     const waiter = this.#waiter; // only ever set while the queue is empty
     if (waiter) {
       this.#waiter = null;

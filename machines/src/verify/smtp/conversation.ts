@@ -1,9 +1,16 @@
 /**
  * @module verify/smtp/conversation
- * One SMTP connection to one MX address: banner → EHLO (HELO fallback) → MAIL FROM →
- * RCPTs → QUIT, pipelined when the server advertises PIPELINING. A single check sends the
+<<<<<<< HEAD
+ * One SMTP connection to one MX address: banner → EHLO (HELO fallback) → STARTTLS and EHLO
+ * again when offered (RFC 3207) → MAIL FROM → RCPTs → QUIT, pipelined when the server advertises PIPELINING. A single check sends the
  * address then the catch-all probe; a grouped session sends the probe first, then its
  * recipients in chunks under its caps, and stops at a session-level reply. Which host and
+=======
+ * One SMTP connection to one MX address: banner → EHLO (HELO fallback) → MAIL FROM →
+ * RCPTs → QUIT, pipelined when the server advertises PIPELINING. A single check sends the
+ * address then the catch-all probe; a grouped session sends its recipients in chunks under
+ * its caps, then the probe if any was accepted, and stops at a session-level reply. Which host and
+>>>>>>> main
  * address to try is session.ts's business.
  */
 import type { SmtpReply, SmtpStage } from '../../../../shared/result.ts';
@@ -11,7 +18,8 @@ import type { MxHost, SessionCaps, SmtpFailure, SmtpSessionOutcome, SmtpSessionR
 import { ChannelError, SmtpChannel } from './channel.ts';
 import type { AddressAttempt } from './mx-walk.ts';
 import type { ParsedReply } from './reply-reader.ts';
-import { openSmtpSocket, TransportError, type SocksProxy } from './transport.ts';
+import type { TLSSocket } from 'node:tls';
+import { openSmtpSocket, TlsHandshakeError, TransportError, upgradeToTls, type SocksProxy } from './transport.ts';
 
 /** The 221 to QUIT is a courtesy: never wait longer than this for it. */
 const QUIT_WAIT_MS = 1000;
@@ -53,6 +61,7 @@ const DOING: Record<SmtpStage, string> = {
   banner: 'waiting for the banner',
   ehlo: 'waiting for the EHLO reply',
   helo: 'waiting for the HELO reply',
+  starttls: 'waiting for the STARTTLS reply',
   mail: 'waiting for the MAIL FROM reply',
   rcpt: 'waiting for the RCPT TO reply',
   probe: 'waiting for the catch-all probe RCPT TO reply',
@@ -66,7 +75,28 @@ interface Slot {
   probe: boolean;
 }
 
+/**
+ * One address. With STARTTLS opportunistic, a failed TLS handshake is retried once on the
+ * same address in plaintext, as Postfix does at `smtp_tls_security_level = may` (a server
+ * that insists on TLS then says so, and that reads as `tls_required`, not as a block).
+ */
 export async function tryAddress(ctx: Context, host: MxHost, address: string): Promise<AddressAttempt> {
+  const first = await converse(ctx, host, address, ctx.req.starttls !== 'off');
+  if (first.kind !== 'tls_failed') return first;
+  const plain = await converse(ctx, host, address, false);
+  return plain.kind === 'tls_failed' ? { kind: 'failed', failure: 'protocol', detail: plain.detail } : plain;
+}
+
+/** How one connection ended: as for the walk, or a failed TLS handshake (retry in plaintext). */
+type ConversationEnd = AddressAttempt | { kind: 'tls_failed'; detail: string };
+
+function noteTls(outcome: SmtpSessionOutcome, offered: boolean, used: TLSSocket | null): void {
+  const handshake_failures = outcome.tls?.handshake_failures ?? 0;
+  const cipher = used?.getCipher();
+  outcome.tls = { offered, used: used !== null, protocol: used?.getProtocol() ?? null, cipher: cipher?.name ?? null, handshake_failures };
+}
+
+async function converse(ctx: Context, host: MxHost, address: string, tryTls: boolean): Promise<ConversationEnd> {
   const { req, outcome } = ctx;
   const grouped = req.rcpts !== undefined;
   const caps = grouped ? (req.caps ?? UNCAPPED) : UNCAPPED;
@@ -85,7 +115,7 @@ export async function tryAddress(ctx: Context, host: MxHost, address: string): P
     return { kind: 'failed', failure: err.failure, detail: err.failure === 'proxy' ? err.message : `${where}: ${err.message.replace(/^\S+:\d+: /, '')}` };
   }
 
-  const ch = new SmtpChannel(socket);
+  let ch = new SmtpChannel(socket);
   ctx.setChannel(ch);
   let stage: SmtpStage = 'banner';
   let final = false; // set once MAIL FROM is on the wire
@@ -119,27 +149,64 @@ export async function tryAddress(ctx: Context, host: MxHost, address: string): P
     record('banner', banner);
     if (!is2xx(banner)) return await rejected(banner, 'banner');
 
-    stage = 'ehlo';
-    ch.write([`EHLO ${req.helloName}`]);
-    const ehlo = await read();
-    record('ehlo', ehlo);
-    let extensions = new Set<string>();
-    if (is2xx(ehlo)) extensions = extensionsOf(ehlo);
-    else if (ehlo.code >= 500) {
+    /** EHLO (HELO fallback): the server's extensions, or the rejection that ends this address. */
+    const greet = async (): Promise<Set<string> | AddressAttempt> => {
+      stage = 'ehlo';
+      ch.write([`EHLO ${req.helloName}`]);
+      const ehlo = await read();
+      record('ehlo', ehlo);
+      if (is2xx(ehlo)) return extensionsOf(ehlo);
+      if (ehlo.code < 500) return await rejected(ehlo, 'ehlo');
       // 500/502/504/550 to EHLO: an old or minimal server; RFC 5321 4.1.4 says fall back to HELO.
       stage = 'helo';
       ch.write([`HELO ${req.helloName}`]);
       const helo = await read();
       record('helo', helo);
       if (!is2xx(helo)) return await rejected(helo, 'helo');
-    } else return await rejected(ehlo, 'ehlo');
+      return new Set<string>();
+    };
+    const greeted = await greet();
+    if (!(greeted instanceof Set)) return greeted;
+    let extensions = greeted;
+    const offered = extensions.has('STARTTLS');
+    let secure: TLSSocket | null = null;
+    if (offered && tryTls) {
+      stage = 'starttls';
+      ch.write(['STARTTLS']);
+      const reply = record('starttls', await read());
+      // Not 220 (e.g. 454 4.7.0 TLS not available due to local problem): RFC 3207 lets the session go on in plaintext.
+      if (reply.code === 220) {
+        const raw = ch.release();
+        try {
+          if (!raw) throw new TlsHandshakeError('handshake', 'connection closed before the TLS handshake');
+          // No await between release and the handshake: the TLS socket takes the stream over in this tick.
+          secure = await upgradeToTls(raw, { servername: host.exchange, timeoutMs: Math.max(1, stepMs()), signal: req.signal });
+        } catch (err) {
+          if (!(err instanceof TlsHandshakeError)) throw err;
+          noteTls(outcome, offered, null);
+          outcome.tls!.handshake_failures++;
+          const detail = `${where}: ${err.message}`;
+          if (err.failure === 'aborted') return { kind: 'failed', failure: 'aborted', detail };
+          if (Date.now() >= req.deadline) return { kind: 'failed', failure: 'timeout', detail: `${where}: TLS handshake: check deadline reached` };
+          return { kind: 'tls_failed', detail };
+        }
+        ch = new SmtpChannel(secure);
+        ctx.setChannel(ch);
+        // RFC 3207 4.2: forget what the server said before TLS and ask again.
+        const again = await greet();
+        if (!(again instanceof Set)) return again;
+        extensions = again;
+      }
+    }
+    noteTls(outcome, offered, secure);
     outcome.connected = true;
 
     const recipients = [req.rcpt, ...(req.rcpts ?? [])];
     const probe: Slot[] = req.probeRcpt === null ? [] : [{ address: req.probeRcpt, probe: true }];
     const mine: Slot[] = recipients.map((a) => ({ address: a, probe: false }));
-    // Grouped: the probe first, so a session cut short still leaves the domain's answer.
-    const slots = grouped ? [...probe, ...mine] : [...mine.slice(0, 1), ...probe];
+    // The probe after the address(es). Grouped: alone, last, and only when some address was
+    // accepted (when every one is rejected, whether the domain is catch-all changes no verdict).
+    const slots = [...mine, ...probe];
 
     const utf8 = NON_ASCII.test(req.fromEmail + recipients.join('') + (req.probeRcpt ?? '')) && extensions.has('SMTPUTF8');
     const mailCmd = `MAIL FROM:<${req.fromEmail}>${utf8 ? ' SMTPUTF8' : ''}`;
@@ -149,13 +216,22 @@ export async function tryAddress(ctx: Context, host: MxHost, address: string): P
 
     let sent = 0;
     let rejectedCount = 0;
+    let accepted = false;
+    let probeSkipped = false;
     /** The next RCPTs to put on the wire: never more than the rejected budget left, so a cap is never overshot. */
     const nextChunk = (): Slot[] => {
+      const probePending = grouped && probe.length > 0;
+      if (probePending && sent === mine.length) {
+        if (accepted && rejectedCount < caps.maxRejected && sent < caps.maxRecipients) return probe;
+        probeSkipped = !accepted;
+        return [];
+      }
       const room = Math.min(
         pipelining ? caps.pipelineChunk : 1,
         caps.maxRecipients - sent,
-        caps.maxRejected - rejectedCount,
-        slots.length - sent,
+        // Keep one rejection in hand for the probe.
+        caps.maxRejected - rejectedCount - (probePending ? 1 : 0),
+        (probePending ? mine.length : slots.length) - sent,
       );
       return room > 0 ? slots.slice(sent, sent + room) : [];
     };
@@ -190,6 +266,7 @@ export async function tryAddress(ctx: Context, host: MxHost, address: string): P
           return { kind: 'final' };
         }
         if (reply.code >= 400) rejectedCount++;
+        else if (reply.code < 300 && !slot.probe) accepted = true;
         if (slot.probe) outcome.probe = reply;
         else {
           outcome.answers?.set(slot.address, reply);
@@ -200,7 +277,7 @@ export async function tryAddress(ctx: Context, host: MxHost, address: string): P
       if (!grouped && !pipelining && outcome.rcpt && outcome.rcpt.code >= 500) break;
       chunk = pipelining && grouped ? nextChunk() : pipelining ? [] : nextChunk();
     }
-    if (grouped && sent < slots.length) outcome.cut = { kind: 'rejected_cap' };
+    if (grouped && sent + (probeSkipped ? 1 : 0) < slots.length) outcome.cut = { kind: 'rejected_cap' };
     stage = 'quit';
     await quit(true);
     return { kind: 'final' };

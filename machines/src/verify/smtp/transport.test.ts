@@ -3,7 +3,10 @@ import { refusedPort, startMockMta, startSilentServer, type MockMta } from '../.
 import { startSocksProxy, type SocksProxyHandle } from '../../../../test/support/socks-proxy.ts';
 import { runSmtpSession } from './index.ts';
 import { mx, RCPT, sessionRequest } from '../../../../test/support/smtp-request.ts';
-import { openSmtpSocket, parseProxyUrl, TransportError } from './transport.ts';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import type { AddressInfo } from 'node:net';
+import { SELF_SIGNED_MX } from '../../../../test/support/test-tls.ts';
+import { openSmtpSocket, parseProxyUrl, TlsHandshakeError, TransportError, upgradeToTls } from './transport.ts';
 
 
 
@@ -22,6 +25,47 @@ describe('parseProxyUrl', () => {
 describe('openSmtpSocket', () => {
   it('refuses to connect to a name instead of an IP address', async () => {
     await expect(openSmtpSocket({ address: 'mx.example.test', port: 25, timeoutMs: 100 })).rejects.toMatchObject({ failure: 'refused' });
+  });
+});
+
+describe('upgradeToTls', () => {
+  /** A TLS server with a self-signed certificate that records the SNI name each client sent. */
+  async function tlsServer(): Promise<{ port: number; names: (string | false | null)[]; close: () => Promise<void> }> {
+    const names: (string | false | null)[] = [];
+    const server = createTlsServer({ key: SELF_SIGNED_MX.key, cert: SELF_SIGNED_MX.cert }, (s: TLSSocket) => {
+      names.push(s.servername);
+      s.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { port: (server.address() as AddressInfo).port, names, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  }
+
+  it('accepts a self-signed certificate, sends the MX name as SNI, and no SNI for an address literal', async () => {
+    const server = await tlsServer();
+    try {
+      for (const servername of ['mx.example.test.', '192.0.2.1']) {
+        const raw = await openSmtpSocket({ address: '127.0.0.1', port: server.port, timeoutMs: 5000 });
+        const tls = await upgradeToTls(raw, { servername, timeoutMs: 5000 });
+        expect(tls.getProtocol()).toMatch(/^TLSv1\.[23]$/);
+        tls.end();
+      }
+      await expect.poll(() => server.names).toEqual(['mx.example.test', false]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a peer that does not speak TLS is a handshake failure, and the socket is destroyed', async () => {
+    const silent = await startSilentServer(); // no banner, and 502 to whatever arrives: the ClientHello included
+    const raw = await openSmtpSocket({ address: '127.0.0.1', port: silent.port, timeoutMs: 5000 });
+    try {
+      const err = await upgradeToTls(raw, { servername: 'mx.example.test', timeoutMs: 300 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TlsHandshakeError);
+      expect(err).toMatchObject({ failure: 'handshake' });
+      expect(raw.destroyed).toBe(true);
+    } finally {
+      await silent.close();
+    }
   });
 });
 

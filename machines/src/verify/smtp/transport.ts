@@ -3,8 +3,10 @@
  * Opens the TCP connection to one MX address: directly with node:net, or through a
  * SOCKS5 proxy (`PROXY_URL`). Always by IP address (we resolved it ourselves); a
  * failure says whose fault it was: the MX ('refused', 'timeout') or the proxy ('proxy').
+ * After STARTTLS, `upgradeToTls` runs the TLS handshake over that same socket.
  */
 import { isIP, Socket } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 
 export type TransportFailure = 'refused' | 'timeout' | 'proxy' | 'aborted';
 
@@ -167,4 +169,69 @@ async function socksHandshake(socket: Socket, proxy: SocksProxy, opts: OpenSocke
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+export class TlsHandshakeError extends Error {
+  readonly code = 'smtp_tls';
+  constructor(
+    /** `handshake`: the peers could not agree (or the server dropped us); `timeout`: no handshake within the step time. */
+    readonly failure: 'handshake' | 'timeout' | 'aborted',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TlsHandshakeError';
+  }
+}
+
+export interface UpgradeOptions {
+  /** The MX host name for SNI; an IP address (or a name ending in a dot) is not sent, as RFC 6066 3 forbids literals. */
+  servername: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * The TLS client handshake over an already connected socket (direct or SOCKS5), after the
+ * server's 220 to STARTTLS. Opportunistic, as MTAs do on port 25 (Postfix `may`): the
+ * certificate is not checked, since MX certificates are often self-signed or for another
+ * name, and an unauthenticated TLS session still beats plaintext. On failure both sockets are destroyed.
+ */
+export function upgradeToTls(socket: Socket, opts: UpgradeOptions): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    if (opts.signal?.aborted) {
+      socket.destroy();
+      return reject(new TlsHandshakeError('aborted', 'aborted before the TLS handshake'));
+    }
+    const name = opts.servername.replace(/\.$/, '');
+    const tls = tlsConnect({
+      socket,
+      ...(name && !isIP(name) ? { servername: name } : {}),
+      rejectUnauthorized: false,
+      // Old MX hosts still speak TLS 1.0/1.1; any TLS is better than none, and a failure falls back to plaintext anyway.
+      minVersion: 'TLSv1',
+    });
+    const done = (err: TlsHandshakeError | null): void => {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      tls.removeListener('secureConnect', onSecure);
+      tls.removeListener('error', onError);
+      tls.removeListener('close', onClose);
+      if (err) {
+        tls.destroy();
+        socket.destroy();
+        reject(err);
+      } else resolve(tls);
+    };
+    const onSecure = (): void => done(null);
+    const onError = (err: Error & { code?: string }): void => done(new TlsHandshakeError('handshake', `TLS handshake failed (${err.code ?? err.message})`));
+    const onClose = (): void => done(new TlsHandshakeError('handshake', 'connection closed during the TLS handshake'));
+    const onAbort = (): void => done(new TlsHandshakeError('aborted', 'aborted during the TLS handshake'));
+    const timer = setTimeout(() => done(new TlsHandshakeError('timeout', `no TLS handshake within ${opts.timeoutMs} ms`)), Math.max(1, opts.timeoutMs));
+    // Stays for the socket's whole life, as on the TCP socket: the channel reads errors with its own listener.
+    tls.on('error', () => {});
+    tls.once('secureConnect', onSecure);
+    tls.once('error', onError);
+    tls.once('close', onClose);
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
