@@ -10,6 +10,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { ApiKeyRecord, apiKeyKvKey, hashApiKey } from '../../../shared/api-keys.ts';
 import type { AppEnv } from '../env.ts';
+import { withDurableRetry } from '../durable-retry.ts';
 import { ApiError } from '../errors.ts';
 
 const MAX_CACHED_KEYS = 10_000;
@@ -46,8 +47,11 @@ export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!record) throw new ApiError(401, 'invalid_api_key', 'this API key is not valid', { 'www-authenticate': 'Bearer error="invalid_token"' });
   if (record.disabled) throw new ApiError(401, 'api_key_disabled', 'this API key has been disabled', { 'www-authenticate': 'Bearer error="invalid_token"' });
 
-  const limiter = c.env.KEY_LIMITER.get(c.env.KEY_LIMITER.idFromName(hash));
-  const decision = await limiter.hit(record.rate_per_minute, record.daily_quota);
+  // A limiter reset by a deploy loses at most the hit it was counting; one more try on a new stub.
+  const decision = await withDurableRetry(
+    () => c.env.KEY_LIMITER.get(c.env.KEY_LIMITER.idFromName(hash)),
+    async (limiter) => await limiter.hit(record.rate_per_minute, record.daily_quota),
+  );
   if (!decision.ok) {
     const message =
       decision.code === 'rate_limited'

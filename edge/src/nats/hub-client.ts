@@ -6,6 +6,7 @@
 import type { LiveMachine } from '../../../shared/heartbeat.ts';
 import type { SingleCheckMessage } from '../../../shared/messages.ts';
 import { edgeConfig, type Bindings } from '../env.ts';
+import { withDurableRetry } from '../durable-retry.ts';
 import { ApiError } from '../errors.ts';
 import { HUB_ERROR_CODES, type HubErrorCode, type NatsHub, type PublishOptions, type SingleCheckOutcome, type HubOutcome } from './hub.ts';
 
@@ -22,25 +23,11 @@ export function hubFailure(err: unknown): ApiError {
   return new ApiError(503, 'nats_unavailable', `the NATS hub failed: ${text}`, { 'retry-after': '5' });
 }
 
-/**
- * A Durable Object reset by a deploy (or, under vitest, a reload) fails the call with `retryable`;
- * every hub call is safe to repeat (reads, or publishes deduplicated by Nats-Msg-Id), so it is
- * tried once more on a new stub, as Cloudflare advises.
- */
-const retryable = (err: unknown): boolean => {
-  const e = err as { retryable?: boolean; overloaded?: boolean; message?: string } | null;
-  return !!e && !e.overloaded && (e.retryable === true || /invalidating this Durable Object|code was updated/i.test(e.message ?? ''));
-};
-
+/** Every hub call is safe to repeat (reads, or publishes deduplicated by Nats-Msg-Id), so a reset object is tried once more. */
 async function call<T>(stub: () => HubStub, work: (hub: HubStub) => Promise<HubOutcome<T>>): Promise<T> {
   let out: HubOutcome<T>;
   try {
-    try {
-      out = await work(stub());
-    } catch (err) {
-      if (!retryable(err)) throw err;
-      out = await work(stub());
-    }
+    out = await withDurableRetry(stub, work);
   } catch (err) {
     throw hubFailure(err);
   }
