@@ -6,6 +6,7 @@ import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import { createInbox, headers, type NatsConnection } from '@nats-io/nats-core';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ackLost } from '../../../test/support/lost-ack.ts';
 import { readEnv, verifierEnv } from '../../../shared/config.ts';
 import { CONSUMERS, HEADERS, SUBJECTS } from '../../../shared/subjects.ts';
 import { startDnsServer, type TestDnsServer } from '../../../test/support/dns-server.ts';
@@ -20,15 +21,6 @@ import { createRetryScheduler } from './retry-scheduler.ts';
 
 const log = pino({ level: 'silent' });
 
-/** The message as a machine sees it whose ack never reaches the server. */
-const ackLost = (m: JsMsg): JsMsg =>
-  new Proxy(m, {
-    get(target, prop) {
-      if (prop === 'ack') return () => {};
-      const v = Reflect.get(target, prop, target);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
 
 describe('a redelivered check that is already stored', () => {
   let server: NatsServerHandle;

@@ -2,6 +2,7 @@ import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstrea
 import type { NatsConnection } from '@nats-io/nats-core';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ackLost } from '../../../test/support/lost-ack.ts';
 import { CONSUMERS, STREAMS, SUBJECTS } from '../../../shared/subjects.ts';
 import { startNatsServer, type NatsServerHandle } from '../../../test/support/nats-server.ts';
 import { connectNats, ensureTopology } from '../nats/index.ts';
@@ -10,15 +11,6 @@ import { createRetryScheduler, deliveriesOf } from './retry-scheduler.ts';
 
 const log = pino({ level: 'silent' });
 
-/** The message as a machine that dies right after publishing its retry sees it: the ack never happens. */
-const ackLost = (m: JsMsg): JsMsg =>
-  new Proxy(m, {
-    get(target, prop) {
-      if (prop === 'ack') return () => {};
-      const v = Reflect.get(target, prop, target);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
 
 describe('putting a check off without holding a consumer slot', () => {
   let server: NatsServerHandle;
