@@ -8,29 +8,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { machineEnv, readEnv } from '../shared/config.ts';
+import { tomlTable } from './support/toml-table.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const read = (f: string) => readFileSync(join(ROOT, f), 'utf8');
 const flyToml = read('fly.toml');
 const dockerfile = read('Dockerfile');
-
-/** The `key = value` lines of one TOML table (`[name]` or `[[name]]`, or '' for the top level); comments dropped. */
-function tomlTable(text: string, name: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  let current = '';
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/\s+#.*$/, '').trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const header = /^\[\[?\s*([^\]]+?)\s*\]\]?$/.exec(line);
-    if (header) {
-      current = header[1]!;
-      continue;
-    }
-    const kv = /^([A-Za-z0-9_.-]+)\s*=\s*(.+)$/.exec(line);
-    if (kv && current === name) out[kv[1]!] = kv[2]!.replace(/^"(.*)"$/, '$1');
-  }
-  return out;
-}
 
 describe('fly.toml', () => {
   const top = tomlTable(flyToml, '');
@@ -42,6 +25,14 @@ describe('fly.toml', () => {
     expect(tomlTable(flyToml, 'processes').machine).toBe('node bin/emailcheck.js machine');
     expect(dockerfile).toMatch(/^CMD \["node", "bin\/emailcheck\.js", "machine"\]$/m);
     expect(existsSync(join(ROOT, 'bin', 'emailcheck.js'))).toBe(true);
+  });
+
+  it('sizes V8\'s heap to the VM, the same in the Dockerfile', () => {
+    const heapMb = Number(/--max-old-space-size=(\d+)/.exec(env.NODE_OPTIONS ?? '')?.[1]);
+    const vmMb = Number(/^(\d+)mb$/.exec(tomlTable(flyToml, 'vm').memory ?? '')?.[1]);
+    expect(heapMb).toBeGreaterThan(0);
+    expect(heapMb).toBeLessThan(vmMb * 0.75);
+    expect(dockerfile).toContain(`NODE_OPTIONS=${env.NODE_OPTIONS}`);
   });
 
   it('stops with SIGTERM and waits longer than the drain', () => {
