@@ -18,6 +18,8 @@ const SERVERS: Record<string, { ip: string; opts: PostfixLikeOptions }> = {
   'drop.test': { ip: '127.0.0.24', opts: { dropAtRcpt: 7 } },
   'strict.test': { ip: '127.0.0.25', opts: { hardErrorLimit: 4, softErrorLimit: 3, errorSleepMs: 50 } },
   'nopipe.test': { ip: '127.0.0.26', opts: { pipelining: false } },
+  // Accepts everyone (a catch-all) but only 5 recipients per message: the probe never fits in a long session.
+  'limitcatch.test': { ip: '127.0.0.27', opts: { recipientLimit: 5, mailbox: () => 'ok' } },
 };
 
 /** Who exists: u<digits> (u17), gone<digits> is disabled, grey<digits> greylisted; anything else (the random probe too) is unknown. */
@@ -128,6 +130,15 @@ describe('one session carries many recipients of a domain', () => {
     const rs = results(await verifyMany(['u1@stock.test', 'x2@stock.test', 'u1@stock.test'], options()));
     expect(rs.map((r) => r.reason)).toEqual(['deliverable', 'mailbox_not_found', 'deliverable']);
     expect(seen('stock.test').rcpts).toBe(3); // probe + 2
+  });
+
+  it('a catch-all whose recipient limit cuts every session before the probe is still found catch-all, like the one-address path', async () => {
+    const list = addresses('limitcatch.test', 12);
+    const grouped = results(await verifyMany(list, options()));
+    const single = await Promise.all(list.map(async (a) => CheckResultSchema.parse(await verify(a, options()))));
+    expect(grouped.map((r) => r.reason)).toEqual(list.map(() => 'catch_all'));
+    expect(grouped.every((r) => r.smtp.is_catch_all)).toBe(true);
+    expect(grouped.map((r) => [r.is_reachable, r.reason, r.smtp.is_catch_all])).toEqual(single.map((r) => [r.is_reachable, r.reason, r.smtp.is_catch_all]));
   });
 
   it('a server without PIPELINING gets one RCPT at a time, still one session', async () => {

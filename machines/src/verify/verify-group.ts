@@ -104,61 +104,86 @@ async function verifyDomain(domain: string, items: { index: number; address: Add
   /** The domain's catch-all status for this run: from the store, else from the first probe answered. */
   let catchAll: boolean | undefined = known?.catchAll;
   let probed = false;
+  const probeWanted = (): boolean => probeAllowed && !known && !probed;
   let remaining = [...byRcpt.keys()];
+  /**
+   * Accepted answers that came before the probe's, in a session cut before the probe was asked (a recipient
+   * limit, 421, a drop): their verdict waits for the domain's catch-all status, which the next
+   * session asks first (or a session of the probe alone, when nobody is left).
+   */
+  const held: { rcpt: string; session: SmtpSessionOutcome; own: SmtpReply; recipients: number; shared: boolean }[] = [];
+  const giveHeld = (): void => {
+    for (const h of held.splice(0)) {
+      const facts = { catchAll, catchAllSource: probed ? ('probe' as const) : null, recipients: h.recipients, shared: h.shared };
+      give(h.rcpt, (a) => resultFromSmtp(a, target, ownOutcome(h.session, h.own), options, facts));
+    }
+  };
 
-  while (remaining.length > 0) {
-    const probe = probeAllowed && !known && !probed ? `${randomLocalPart()}@${domain}` : null;
-    const take = remaining.slice(0, Math.max(1, caps.maxRecipients - (probe ? 1 : 0)));
-    const rcptCount = take.length + (probe ? 1 : 0);
+  while (remaining.length > 0 || (held.length > 0 && probeWanted())) {
+    const probe = probeWanted() ? `${randomLocalPart()}@${domain}` : null;
+    // Normally last (only asked when someone was accepted); first when an earlier session never got to it.
+    const probeFirst = probe !== null && held.length > 0;
+    const take = remaining.slice(0, Math.max(probeFirst ? 0 : 1, caps.maxRecipients - (probe ? 1 : 0)));
+    const rcpts = probeFirst ? [probe, ...take] : take;
+    const rcptCount = rcpts.length + (probe && !probeFirst ? 1 : 0);
     const gate = smtpGate(target, options);
     const sessionDeadline = checkDeadline(options.signal, options.deadlineMs);
     let outcome: SmtpSessionOutcome | null;
     try {
       outcome = await runSmtpSession({
         ...sessionBase(hosts, options, Date.now() + options.deadlineMs, sessionDeadline.signal),
-        rcpt: take[0]!,
-        rcpts: take.slice(1),
+        rcpt: rcpts[0]!,
+        rcpts: rcpts.slice(1),
         caps,
-        probeRcpt: probe,
+        probeRcpt: probeFirst ? null : probe,
         beforeConnect: gate.hook(rcptCount),
       }).catch(gate.skipped);
     } catch (error) {
+      giveHeld();
       for (const rcpt of remaining) for (const { index } of byRcpt.get(rcpt)!) out[index] = { ok: false, error };
       return;
     } finally {
       sessionDeadline.clear();
     }
     if (!outcome) {
+      giveHeld();
       const reason = gate.skipReason() ?? 'smtp_unreachable';
       for (const rcpt of remaining) give(rcpt, (a) => resultBeforeSmtp(a, target, verdictOf(reason), options));
       return;
     }
 
     const session = outcome;
+    const answers = new Map(session.answers ?? []);
+    const probeReply = probeFirst ? answers.get(probe) : session.probe;
+    if (probeFirst) answers.delete(probe);
     let learnedNow = false;
-    if (session.probe && !probed) {
+    if (probeReply && !probed) {
       probed = true;
       learnedNow = true;
-      catchAll = classifyReply(session.probe) === 'accepted';
-      const learned = probeKnowledge(session.probe);
+      catchAll = classifyReply(probeReply) === 'accepted';
+      const learned = probeKnowledge(probeReply);
       if (learned) await options.catchAll?.set(domain, learned).catch(() => undefined);
     }
-    const answers = session.answers ?? new Map<string, SmtpReply>();
+    if (learnedNow) giveHeld();
     const carried = session.replies.filter((r) => r.stage === 'rcpt' || r.stage === 'probe').length;
     const facts = { catchAll, catchAllSource: known ? ('cache' as const) : probed ? ('probe' as const) : null, recipients: carried, shared: rcptCount > 1 };
 
     if (answers.size === 0 && !learnedNow) {
       // Nothing answered (refused, 554 banner, MAIL FROM rejected, 421 at the first RCPT):
       // what this session says is what a one-address session would say to each of them.
+      giveHeld();
       const single = asSingleOutcome(session);
       for (const rcpt of remaining) give(rcpt, (a) => resultFromSmtp(a, target, single, options, facts));
       return;
     }
     for (const [rcpt, own] of answers) {
-      give(rcpt, (a) => resultFromSmtp(a, target, ownOutcome(session, own), options, facts));
+      // Only an accepted address's verdict depends on the probe (as in the session, which asks it only then).
+      if (probeWanted() && classifyReply(own) === 'accepted') held.push({ rcpt, session, own, recipients: carried, shared: rcptCount > 1 });
+      else give(rcpt, (a) => resultFromSmtp(a, target, ownOutcome(session, own), options, facts));
     }
     remaining = remaining.filter((r) => !answers.has(r));
   }
+  giveHeld();
 }
 
 /** One recipient's view of a shared session: the shared replies, its own RCPT reply, not the others'. */
