@@ -23,13 +23,18 @@ export async function publishJob(
   const chunks = jobChunks(job, DEFAULT_CHUNK_SIZE);
   let next = 0;
   let duplicates = 0;
-  const worker = async () => {
-    while (next < chunks.length) {
-      const chunk = chunks[next++]!;
-      const ack = await hub.publishJetStream(SUBJECTS.jobSubmit(job.jobId), JSON.stringify(chunk), { msgId: jobChunkMsgId(job.jobId, chunk.chunkIndex) });
-      if (ack.duplicate) duplicates++;
-    }
+  const publishNext = async () => {
+    const chunk = chunks[next++]!;
+    const ack = await hub.publishJetStream(SUBJECTS.jobSubmit(job.jobId), JSON.stringify(chunk), { msgId: jobChunkMsgId(job.jobId, chunk.chunkIndex) });
+    if (ack.duplicate) duplicates++;
   };
-  await Promise.all(Array.from({ length: Math.min(PUBLISH_WINDOW, chunks.length) }, worker));
+  // The first chunk alone: once its ack is back, a failure later is known to have left part of the
+  // job in JOBS (the route answers intake_incomplete with the job id). With the first few in flight
+  // together, NATS dying could lose every ack at once, and a stored part would read as nothing sent.
+  await publishNext();
+  const worker = async () => {
+    while (next < chunks.length) await publishNext();
+  };
+  await Promise.all(Array.from({ length: Math.min(PUBLISH_WINDOW, chunks.length - 1) }, worker));
   return { chunks: chunks.length, duplicates };
 }
