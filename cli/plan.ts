@@ -296,6 +296,9 @@ function parsePlanArgs(argv: string[]) {
 }
 
 /** A whole number, with optional `,` or `_` thousands separators ("1,000,000"). */
+/** A configured rate as events per minute; 0 when it is off. */
+const perMinute = (rate: Rate | null): number => (rate ? (rate.limit * 60_000) / rate.periodMs : 0);
+
 function wholeNumber(flag: string, raw: string, min: number, max: number): number {
   const s = raw.trim();
   if (!/^\d{1,3}(?:([,_])\d{3}(?:\1\d{3})*)?$|^\d+$/.test(s)) throw new UsageError(`${flag} must be a whole number, got "${raw}"`);
@@ -344,19 +347,10 @@ export function planInputFromArgs(argv: string[], env: Record<string, string | u
   const input: PlanInput = {
     perMonth: wholeNumber('--per-month', values['per-month'], 1, 1e13),
     perIpDay: values['per-ip-day'] === undefined ? defaults.THROTTLE_IP_DAILY : wholeNumber('--per-ip-day', values['per-ip-day'], 0, 1e9),
-    perIpMinute:
-      values['per-ip-minute'] !== undefined
-        ? wholeNumber('--per-ip-minute', values['per-ip-minute'], 0, 1e7)
-        : defaults.THROTTLE_IP_RATE
-          ? (defaults.THROTTLE_IP_RATE.limit * 60_000) / defaults.THROTTLE_IP_RATE.periodMs
-          : 0,
+    perIpMinute: values['per-ip-minute'] !== undefined ? wholeNumber('--per-ip-minute', values['per-ip-minute'], 0, 1e7) : perMinute(defaults.THROTTLE_IP_RATE),
     perIpRcptDay: values['per-ip-rcpt-day'] === undefined ? defaults.THROTTLE_IP_RCPT_DAILY : wholeNumber('--per-ip-rcpt-day', values['per-ip-rcpt-day'], 0, 1e9),
     perIpRcptMinute:
-      values['per-ip-rcpt-minute'] !== undefined
-        ? wholeNumber('--per-ip-rcpt-minute', values['per-ip-rcpt-minute'], 0, 1e7)
-        : defaults.THROTTLE_IP_RCPT_RATE
-          ? (defaults.THROTTLE_IP_RCPT_RATE.limit * 60_000) / defaults.THROTTLE_IP_RCPT_RATE.periodMs
-          : 0,
+      values['per-ip-rcpt-minute'] !== undefined ? wholeNumber('--per-ip-rcpt-minute', values['per-ip-rcpt-minute'], 0, 1e7) : perMinute(defaults.THROTTLE_IP_RCPT_RATE),
     sessionsPerAddress:
       values['sessions-per-address'] === undefined ? MEASURED_SESSIONS_PER_ADDRESS : decimal('--sessions-per-address', values['sessions-per-address'], (v) => v > 0 && v <= 1, 'a number above 0 and at most 1 (e.g. 0.1)'),
     rcptPerAddress:

@@ -302,6 +302,11 @@ export function parseRate(raw: string, name: string): Rate | null {
 }
 
 /** `group=rate,...` entries merged over the defaults; `group=0` removes a default. */
+/** A rate variable (`N/s`, `N/min`, `N/h`; `0` turns it off) with a typed default. */
+function rateVar(limit: number, periodMs: number, defaultDoc: string, description: string): EnvVar<Rate | null> {
+  return { kind: 'string', default: { limit, periodMs }, defaultDoc, description, parse: parseRate } satisfies EnvVar<Rate | null>;
+}
+
 function providerRatesVar(defaults: string, description: string): EnvVar<Record<string, Rate>> {
   const parse = (raw: string, name: string): Record<string, Rate> => {
     const out: Record<string, Rate> = {};
@@ -320,25 +325,18 @@ function providerRatesVar(defaults: string, description: string): EnvVar<Record<
 
 /** Throttles of a machine process: keyed by its egress IP and shared through the JetStream KV `throttle`. */
 export const throttleEnv = {
-  THROTTLE_IP_RATE: {
-    kind: 'string',
-    default: { limit: 60, periodMs: 60_000 },
-    defaultDoc: '60/min',
-    description: 'SMTP sessions per egress IP, evenly spaced (no bursts at window edges), shared by every machine on the IP: `N/s`, `N/min`, `N/h`; `0` turns it off.',
-    parse: parseRate,
-  } satisfies EnvVar<Rate | null>,
+  THROTTLE_IP_RATE: rateVar(60, 60_000, '60/min', 'SMTP sessions per egress IP, evenly spaced (no bursts at window edges), shared by every machine on the IP: `N/s`, `N/min`, `N/h`; `0` turns it off.'),
   THROTTLE_IP_DAILY: env.int(10_000, 'SMTP sessions per egress IP per UTC day (the count lives in KV, so restarts keep it); 0 turns it off.', { min: 0 }),
   THROTTLE_PROVIDER_RATES: providerRatesVar(
     'gmail=30/min,microsoft-consumer=20/min,microsoft365=30/min,yahoo=20/min,icloud=20/min,gmx=20/min,yandex=20/min,mailru=20/min',
     'SMTP sessions per egress IP per recipient provider (provider ids from rules.json; an MX domain such as `example.net` for others), comma-separated `group=rate`; entries replace the defaults one by one, `group=0` removes one.',
   ),
-  THROTTLE_IP_RCPT_RATE: {
-    kind: 'string',
-    default: { limit: 120, periodMs: 60_000 },
-    defaultDoc: '120/min',
-    description: 'RCPT commands per egress IP (what a receiving MTA counts besides sessions), shared by every machine on the IP; a session carrying k recipients takes k slots. Default: what Reacher spends at 60 checks/min × 2 RCPT. `0` turns it off.',
-    parse: parseRate,
-  } satisfies EnvVar<Rate | null>,
+  THROTTLE_IP_RCPT_RATE: rateVar(
+    120,
+    60_000,
+    '120/min',
+    'RCPT commands per egress IP (what a receiving MTA counts besides sessions), shared by every machine on the IP; a session carrying k recipients takes k slots. Default: what Reacher spends at 60 checks/min × 2 RCPT. `0` turns it off.',
+  ),
   THROTTLE_IP_RCPT_DAILY: env.int(20_000, 'RCPT commands per egress IP per UTC day (kept in KV with the session count); 0 turns it off.', { min: 0 }),
   THROTTLE_PROVIDER_RCPT_RATES: providerRatesVar(
     'gmail=60/min,microsoft-consumer=40/min,microsoft365=60/min,yahoo=40/min,icloud=40/min,gmx=40/min,yandex=40/min,mailru=40/min',
