@@ -299,7 +299,10 @@ export type ScriptedAnswer = (command: string, session: WireSession) => string |
 export interface ScriptedServerOptions extends ListenOptions {
   /** Sent on connect, as is (no CRLF added). null: never send a banner. */
   banner: string | null;
-  /** Answers by command verb (EHLO, HELO, MAIL, RCPT, QUIT, ...): wire text or a function. Unlisted verbs get 502. */
+  /**
+   * Answers by command verb (EHLO, HELO, MAIL, RCPT, QUIT, ...): wire text or a function. Unlisted verbs get 502.
+   * A function's null: no answer, and none to anything after it (the server is stuck on that command).
+   */
   replies?: Partial<Record<string, string | ScriptedAnswer>>;
   /** Close the connection right after the banner (what a "554 No SMTP service here" server often does). */
   closeAfterBanner?: boolean;
@@ -323,13 +326,17 @@ export async function startScriptedSmtpServer(opts: ScriptedServerOptions): Prom
       socket.end();
       return;
     }
+    // A command left unanswered holds every later one: a server answers pipelined commands in order (RFC 2920).
+    let stuck = false;
     socket.on('data', (chunk: Buffer) => {
       let out = '';
       for (const line of recorder.push(chunk)) {
+        if (stuck) continue;
         const verb = line.split(/[\s:]/, 1)[0]!.toUpperCase();
         const script = opts.replies?.[verb];
         const answer = typeof script === 'function' ? script(line, recorder) : (script ?? (verb === 'QUIT' ? wireReply(221, '2.0.0 Bye') : wireReply(502, '5.5.2 Error: command not recognized')));
         if (answer !== null) out += answer;
+        else if (verb !== 'QUIT') stuck = true;
         if (verb === 'QUIT') {
           socket.end(out);
           return;
