@@ -510,6 +510,9 @@ const ENHANCED_AT_START = /^\s*([245])\.(\d{1,3})\.(\d{1,3})(?!\d|\.\d)/;
  * code), e.g. "5.1.1". With `code`, a class digit that disagrees with the basic code is ignored.
  */
 export function parseEnhancedCode(text: string, code?: number): string | null {
+  // Most lines (EHLO keywords, banners) start with a letter: no regex for them.
+  const first = text.charCodeAt(0);
+  if (first > 0x20 && first < 0x7f && first !== 0x32 && first !== 0x34 && first !== 0x35) return null;
   const m = ENHANCED_AT_START.exec(text);
   if (!m) return null;
   if (code !== undefined && m[1] !== String(Math.trunc(code / 100))) return null;

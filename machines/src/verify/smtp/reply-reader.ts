@@ -4,6 +4,7 @@
  * split across chunks, multi-line replies, bare LF, bounded line and reply sizes.
  * Pure: no sockets, no timers.
  */
+import { Buffer, isAscii } from 'node:buffer';
 import { parseEnhancedCode } from '../replies.ts';
 
 export interface ReplyLimits {
@@ -41,8 +42,9 @@ export class SmtpProtocolError extends Error {
 
 const LF = 0x0a;
 const CR = 0x0d;
-// "250" alone is a valid last line (RFC 5321 4.2: Reply-code [ SP textstring ] CRLF).
-const REPLY_LINE = /^([2-5]\d\d)(?:([ -])(.*))?$/s;
+const DIGIT_0 = 0x30;
+const SPACE = 0x20;
+const DASH = 0x2d;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const latin1 = new TextDecoder('latin1');
@@ -98,6 +100,8 @@ export class ReplyReader {
 
   #push(chunk: Uint8Array): ParsedReply[] {
     const replies: ParsedReply[] = [];
+    // Nearly every chunk is whole ASCII lines: read them as one string (a UTF-8 or split line takes the byte path).
+    if (this.#partialBytes === 0 && isAscii(chunk)) return this.#pushAscii(chunk, replies);
     let start = 0;
     while (start < chunk.length) {
       const lf = chunk.indexOf(LF, start);
@@ -108,6 +112,24 @@ export class ReplyReader {
       this.#appendPartial(chunk.subarray(start, lf));
       start = lf + 1;
       const reply = this.#line(this.#takeLine());
+      if (reply) replies.push(reply);
+    }
+    return replies;
+  }
+
+  #pushAscii(chunk: Uint8Array, replies: ParsedReply[]): ParsedReply[] {
+    const text = (Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)).toString('latin1');
+    let start = 0;
+    while (start < text.length) {
+      const lf = text.indexOf('\n', start);
+      if (lf === -1) {
+        this.#appendPartial(chunk.subarray(start));
+        break;
+      }
+      const end = lf > start && text.charCodeAt(lf - 1) === CR ? lf - 1 : lf;
+      if (end - start > this.#limits.maxLineBytes) throw new SmtpProtocolError(`reply line longer than ${this.#limits.maxLineBytes} bytes`);
+      const reply = this.#lineText(text.slice(start, end), end - start);
+      start = lf + 1;
       if (reply) replies.push(reply);
     }
     return replies;
@@ -145,29 +167,38 @@ export class ReplyReader {
   }
 
   #line(bytes: Uint8Array): ParsedReply | null {
-    const line = decodeLine(bytes);
-    const m = REPLY_LINE.exec(line);
-    if (!m) throw new SmtpProtocolError(`not an SMTP reply line: ${preview(line)}`);
-    const code = Number(m[1]);
+    return this.#lineText(decodeLine(bytes), bytes.length);
+  }
+
+  /** One line: "250" alone, "250 text" (the last line) or "250-text" (RFC 5321 4.2: Reply-code [ SP textstring ] CRLF). */
+  #lineText(line: string, byteLength: number): ParsedReply | null {
+    const c0 = line.charCodeAt(0) - DIGIT_0;
+    const c1 = line.charCodeAt(1) - DIGIT_0;
+    const c2 = line.charCodeAt(2) - DIGIT_0;
+    const sep = line.length > 3 ? line.charCodeAt(3) : SPACE;
+    if (!(c0 >= 2 && c0 <= 5 && c1 >= 0 && c1 <= 9 && c2 >= 0 && c2 <= 9) || (sep !== SPACE && sep !== DASH)) {
+      throw new SmtpProtocolError(`not an SMTP reply line: ${preview(line)}`);
+    }
+    const code = c0 * 100 + c1 * 10 + c2;
     if (this.#code !== null && code !== this.#code) {
       throw new SmtpProtocolError(`reply code changed from ${this.#code} to ${code} inside a multi-line reply`);
     }
     this.#code = code;
-    this.#lines.push(m[3] ?? '');
-    this.#replyBytes += bytes.length + 2;
+    this.#lines.push(line.length > 4 ? line.slice(4) : '');
+    this.#replyBytes += byteLength + 2;
     if (this.#lines.length > this.#limits.maxReplyLines) {
       throw new SmtpProtocolError(`reply longer than ${this.#limits.maxReplyLines} lines`);
     }
     if (this.#replyBytes > this.#limits.maxReplyBytes) {
       throw new SmtpProtocolError(`reply larger than ${this.#limits.maxReplyBytes} bytes`);
     }
-    if (m[2] === '-') return null;
+    if (sep === DASH) return null;
 
     const lines = this.#lines;
     this.#code = null;
     this.#lines = [];
     this.#replyBytes = 0;
-    const text = lines.join('\n');
+    const text = lines.length === 1 ? lines[0]! : lines.join('\n');
     // RFC 2034 puts the code on every line; some servers only on the last one.
     const enhanced = parseEnhancedCode(lines[0]!, code) ?? parseEnhancedCode(lines[lines.length - 1]!, code);
     return { code, enhanced, text, lines };
