@@ -37,6 +37,9 @@ export function loadMiscLists(): Promise<void> {
   return loading;
 }
 
+/** True once loadMiscLists has finished: callers on a hot path skip the await. */
+export const miscListsLoaded = (): boolean => lists !== undefined;
+
 function getLists(): Lists {
   if (!lists) throw new Error('the disposable/free-provider lists are not loaded: await loadMiscLists() first');
   return lists;

@@ -142,13 +142,18 @@ function resolverFor(servers: string[], timeoutMs: number): Resolver {
   return resolver;
 }
 
-/** One lookup's view of a shared resolver, bounded per stage by timeoutMs and by the caller's signal. */
+/** One lookup's view of a shared resolver, bounded per stage by timeoutMs, the check's deadline and the caller's signal. */
 class StageResolver {
   private readonly resolver: Resolver;
   /** Settles when the current stage is over (its timeout, or an abort): one timer and one listener per stage, however many queries. */
   private stageOver: Promise<{ failure: DnsFailure }> = new Promise(() => {});
 
-  constructor(servers: string[], private readonly timeoutMs: number, private readonly signal?: AbortSignal) {
+  constructor(
+    servers: string[],
+    private readonly timeoutMs: number,
+    private readonly signal?: AbortSignal,
+    private readonly deadline = Number.POSITIVE_INFINITY,
+  ) {
     this.resolver = resolverFor(servers, timeoutMs);
   }
 
@@ -158,7 +163,7 @@ class StageResolver {
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     this.stageOver = new Promise((resolve) => {
-      timer = setTimeout(() => resolve({ failure: { kind: 'timeout' } }), this.timeoutMs);
+      timer = setTimeout(() => resolve({ failure: { kind: 'timeout' } }), Math.max(0, Math.min(this.timeoutMs, this.deadline - Date.now())));
       onAbort = () => resolve({ failure: { kind: 'aborted' } });
       this.signal?.addEventListener('abort', onAbort, { once: true });
     });
@@ -228,7 +233,7 @@ export function dnsFailureOf(err: unknown): DnsFailure {
  */
 export async function lookupMx(domain: string, opts: MxLookupOptions): Promise<MxLookup> {
   if (opts.servers.length === 0) throw new Error('lookupMx: no DNS servers configured (set DNS_SERVERS); the system resolver is never used');
-  const dns = new StageResolver(opts.servers, opts.timeoutMs, opts.signal);
+  const dns = new StageResolver(opts.servers, opts.timeoutMs, opts.signal, opts.deadline);
   const name = normalizeName(domain);
 
   const mx = await dns.stage(() => dns.mx(name));
@@ -269,7 +274,7 @@ export async function lookupMx(domain: string, opts: MxLookupOptions): Promise<M
  * smtp_mx_address_limit counts addresses, not names): a name that does not resolve adds
  * no address and so costs nothing. The one address beyond the limit lets the walk tell
  * "limit reached" from "every address tried". A domain whose names all resolve takes
- * one round; each further round is another `timeoutMs` at most, inside the check's signal.
+ * one round; each further round is another `timeoutMs` at most, inside the check's deadline.
  */
 async function resolveInOrder(dns: StageResolver, candidates: Array<{ exchange: string; preference: number }>, opts: MxLookupOptions): Promise<HostResolution[]> {
   const want = Math.max(1, opts.maxAddresses) + 1;

@@ -37,15 +37,29 @@ const byDomain = new Map<string, ProviderRule>();
 for (const rule of PROVIDER_RULES) for (const d of rule.domains) byDomain.set(d, rule);
 
 /** `mx.google.com` matches suffix `google.com`; `notgoogle.com` does not. */
+/** host is suffix, or ends with "." + suffix (no string built: this runs for every rule of every check). */
 function hasSuffix(host: string, suffix: string): boolean {
-  return host === suffix || host.endsWith(`.${suffix}`);
+  return host.endsWith(suffix) && (host.length === suffix.length || host.charCodeAt(host.length - suffix.length - 1) === 0x2e);
 }
 
 export function providerForDomain(asciiDomain: string): ProviderRule | null {
   return byDomain.get(asciiDomain.toLowerCase()) ?? null;
 }
 
+/** MX hosts seen, and their provider: a list's domains share a few MX hosts, the rules do not change. */
+const byMxHost = new Map<string, ProviderRule | null>();
+const MX_MEMO_MAX = 10_000;
+
 export function providerForMx(mxHost: string): ProviderRule | null {
+  const known = byMxHost.get(mxHost);
+  if (known !== undefined) return known;
+  const rule = matchMx(mxHost);
+  if (byMxHost.size >= MX_MEMO_MAX) byMxHost.clear();
+  byMxHost.set(mxHost, rule);
+  return rule;
+}
+
+function matchMx(mxHost: string): ProviderRule | null {
   const host = mxHost.toLowerCase().replace(/\.$/, '');
   let best: { rule: ProviderRule; len: number } | null = null;
   for (const rule of PROVIDER_RULES) {

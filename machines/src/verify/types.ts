@@ -83,6 +83,8 @@ export interface MxLookupOptions {
   allowRanges?: readonly CidrRange[];
   /** Resolve MX names in preference order until more than this many usable addresses are known (the walk's address limit). */
   maxAddresses: number;
+  /** Absolute time (Date.now() scale): no query waits past it (the check's deadline). */
+  deadline?: number;
   signal?: AbortSignal;
 }
 

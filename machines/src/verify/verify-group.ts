@@ -18,7 +18,6 @@ import { classifyReply } from './replies.ts';
 import { verdictOf } from './verdict.ts';
 import {
   cachedLookupMx,
-  checkDeadline,
   domainTarget,
   knownCatchAll,
   randomLocalPart,
@@ -78,8 +77,7 @@ export async function verifyGroup(emails: readonly string[], options: VerifyOpti
 }
 
 async function verifyDomain(domain: string, items: { index: number; address: AddressCheck }[], options: VerifyOptions, out: GroupItem[]): Promise<void> {
-  const lookupDeadline = checkDeadline(options.signal, options.deadlineMs);
-  const target = domainTarget(domain, await cachedLookupMx(domain, options, lookupDeadline.signal).finally(lookupDeadline.clear));
+  const target = domainTarget(domain, await cachedLookupMx(domain, options, Date.now() + options.deadlineMs, options.signal));
   if (target.mx.kind !== 'ok') {
     for (const { index, address } of items) out[index] = { ok: true, result: resultBeforeSmtp(address, target, target.early ?? verdictOf('dns_failure'), options) };
     return;
@@ -127,11 +125,10 @@ async function verifyDomain(domain: string, items: { index: number; address: Add
     const rcpts = probeFirst ? [probe, ...take] : take;
     const rcptCount = rcpts.length + (probe && !probeFirst ? 1 : 0);
     const gate = smtpGate(target, options);
-    const sessionDeadline = checkDeadline(options.signal, options.deadlineMs);
     let outcome: SmtpSessionOutcome | null;
     try {
       outcome = await runSmtpSession({
-        ...sessionBase(hosts, options, Date.now() + options.deadlineMs, sessionDeadline.signal),
+        ...sessionBase(hosts, options, Date.now() + options.deadlineMs, options.signal),
         rcpt: rcpts[0]!,
         rcpts: rcpts.slice(1),
         caps,
@@ -142,8 +139,6 @@ async function verifyDomain(domain: string, items: { index: number; address: Add
       giveHeld();
       for (const rcpt of remaining) for (const { index } of byRcpt.get(rcpt)!) out[index] = { ok: false, error };
       return;
-    } finally {
-      sessionDeadline.clear();
     }
     if (!outcome) {
       giveHeld();
