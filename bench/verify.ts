@@ -1,12 +1,17 @@
 /**
  * npm run bench:verify — the verifier against a minimal raw SMTP probe, same sink,
  * same process, same concurrency. Target: the verifier reaches >= 0.8 of the raw rate.
- * The DNS server and the SMTP sink run in a child process, as remote peers would.
+ * The DNS server and the SMTP sink run in a child process, as remote peers would. The verifier
+ * is the built one (dist/verifier.js), the code the CLI and the machines run.
  */
-import { verify, verifyOptionsFromEnv } from '../machines/src/verify/index.ts';
+import { fileURLToPath } from 'node:url';
 import { fmt, peakRssMb, runAtConcurrency } from './measure.ts';
 import { startPeers } from './peers.ts';
 import { rawProbe } from './raw-probe.ts';
+
+// The verifier as production runs it: the esbuild output (`npm run bench:verify` builds it first), not the sources through tsx.
+const built = fileURLToPath(new URL('../dist/verifier.js', import.meta.url));
+const { verify, verifyOptionsFromEnv } = (await import(built)) as typeof import('../machines/src/verify/index.ts');
 
 const N = Number(process.env.BENCH_N ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);

@@ -42,7 +42,8 @@ export async function build({ force = false } = {}) {
   mkdirSync(DIST, { recursive: true });
   await esbuild.build({
     absWorkingDir: ROOT,
-    entryPoints: { main: 'cli/main.ts' },
+    // `verifier.js`: the verifier as a library (verify, verifyMany, ...), for benchmarks and embedders: the code production runs.
+    entryPoints: { main: 'cli/main.ts', verifier: 'machines/src/verify/index.ts' },
     outdir: DIST,
     bundle: true,
     splitting: true,
