@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -69,6 +69,45 @@ describe('migrations', () => {
       const second = await openDatabase({ pgliteDir });
       expect(await getJobStatus(second, 'tenant-a', 'job-kept')).toMatchObject({ job_id: 'job-kept', total: 1 });
       await second.close();
+    });
+
+    const systemId = async (store: Store): Promise<string> =>
+      String(((await store.db.execute(sql`select system_identifier::text as id from pg_control_system()`)) as { rows: { id: string }[] }).rows[0]!.id);
+    const appliedMigrations = async (store: Store): Promise<number> =>
+      Number(((await store.db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`)) as { rows: { n: number }[] }).rows[0]!.n);
+    const journalEntries = (JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] }).entries.length;
+
+    it('makes a new folder and a memory:// database from the same template, migrated', async () => {
+      dir ??= await mkdtemp(join(tmpdir(), 'emailcheck-pglite-'));
+      const pgliteDir = join(dir, 'templated');
+      const onDisk = await openDatabase({ pgliteDir });
+      const inMemory = await openDatabase({ pgliteDir: 'memory://' });
+      try {
+        expect(existsSync(join(pgliteDir, 'PG_VERSION'))).toBe(true);
+        // initdb gives every cluster its own identifier; copies of one template share it.
+        expect(await systemId(inMemory)).toBe(await systemId(onDisk));
+        expect(await appliedMigrations(onDisk)).toBe(journalEntries);
+        expect(await appliedMigrations(inMemory)).toBe(journalEntries);
+        await storeJobChunk(inMemory, chunk('job-in-memory'));
+        expect(await getJobStatus(onDisk, 'tenant-a', 'job-in-memory')).toBeNull();
+      } finally {
+        await onDisk.close();
+        await inMemory.close();
+      }
+    });
+
+    it('unpacks again a folder that an interrupted start left without PG_VERSION', async () => {
+      dir ??= await mkdtemp(join(tmpdir(), 'emailcheck-pglite-'));
+      const pgliteDir = join(dir, 'interrupted');
+      await mkdir(join(pgliteDir, 'base', '1'), { recursive: true });
+      await writeFile(join(pgliteDir, 'base', '1', '1259'), 'half a page');
+      const store = await openDatabase({ pgliteDir });
+      try {
+        await storeJobChunk(store, chunk('job-after-interruption'));
+        expect(await getJobStatus(store, 'tenant-a', 'job-after-interruption')).toMatchObject({ total: 1 });
+      } finally {
+        await store.close();
+      }
     });
 
     it('runs with laptop-sized memory settings, on a new folder and on an existing one', async () => {

@@ -4,17 +4,14 @@
  * otherwise an embedded PGlite. Both are one Drizzle `Database` type to the rest of
  * the code, and both are migrated before `openDatabase` resolves.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import { PACKAGE_ROOT } from '../package-root.ts';
 import { migratePostgres } from './migrate.ts';
+import { DEFAULT_PGLITE_SHARED_BUFFERS_MB, pgliteStartParams, pgliteTemplateBlob, unpackPgliteTemplate, withPgliteTemplate } from './pglite-folder.ts';
 import { schema, type Schema } from './schema.ts';
 
 export type Database = PgDatabase<PgQueryResultHKT, Schema>;
@@ -41,7 +38,6 @@ export interface OpenDatabaseOptions {
 }
 
 export const DEFAULT_PGLITE_DIR = '.data/pglite';
-export const DEFAULT_PGLITE_SHARED_BUFFERS_MB = 16;
 
 export async function openDatabase(opts: OpenDatabaseOptions): Promise<Store> {
   return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts) : openPglite(opts.pgliteDir ?? DEFAULT_PGLITE_DIR, opts);
@@ -67,41 +63,17 @@ async function openPostgres(url: string, opts: OpenDatabaseOptions): Promise<Sto
   };
 }
 
-/**
- * PGlite's own start parameters plus memory settings for one process on a laptop. Its defaults are a
- * server's (shared_buffers 128 MB, shared memory for 100 connections): ~290 MB of RSS idle, where
- * these hold ~170 MB. Single-user mode serves one connection; a few spare keep Postgres's checks happy.
- */
-function pgliteStartParams(defaults: readonly string[], sharedBuffersMb: number): string[] {
-  return [...defaults, '-c', `shared_buffers=${sharedBuffersMb}MB`, '-c', 'max_connections=5', '-c', 'wal_buffers=1MB'];
-}
-
-/**
- * Creates a PGlite data folder in a short-lived child process. initdb runs a second WASM module and a
- * second Postgres instance next to the first, ~700 MB of RSS that the process then keeps: done here,
- * that memory goes away with the child, and the machine only ever opens an existing folder.
- */
-async function initPgliteDir(dir: string, startParams: string[]): Promise<void> {
-  const pgliteCjs = createRequire(join(PACKAGE_ROOT, 'package.json')).resolve('@electric-sql/pglite');
-  const script = `require(${JSON.stringify(pgliteCjs)}).PGlite.create(${JSON.stringify(dir)}, { startParams: ${JSON.stringify(startParams)} }).then((db) => db.close()).catch((err) => { console.error(err && err.message ? err.message : String(err)); process.exit(1); });`;
-  await new Promise<void>((resolve, reject) => {
-    execFile(process.execPath, ['-e', script], { timeout: 120_000 }, (err, _stdout, stderr) => {
-      if (err) reject(new Error(`could not create the PGlite database in ${dir}: ${stderr.trim() || err.message}`));
-      else resolve();
-    });
-  });
-}
-
 async function openPglite(dir: string, opts: OpenDatabaseOptions): Promise<Store> {
   const inMemory = dir.startsWith('memory://');
-  if (!inMemory) await mkdir(dir, { recursive: true });
   // Loaded only when used: the embedded Postgres costs ~40 MB of RSS just by being imported.
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle: drizzlePglite } = await import('drizzle-orm/pglite');
   const startParams = pgliteStartParams(PGlite.defaultStartParams, opts.pgliteSharedBuffersMb ?? DEFAULT_PGLITE_SHARED_BUFFERS_MB);
-  // memory:// has no folder to hand over, so it runs initdb in this process (tests, throw-away runs).
-  if (!inMemory && !existsSync(join(dir, 'PG_VERSION'))) await initPgliteDir(dir, startParams);
-  const client = await PGlite.create(dir, { startParams });
+  // A new database starts from the template (store/pglite-folder.ts), never from PGlite's own initdb.
+  let loadDataDir: Blob | undefined;
+  if (inMemory) loadDataDir = await withPgliteTemplate(pgliteTemplateBlob);
+  else if (!existsSync(join(dir, 'PG_VERSION'))) await withPgliteTemplate((template) => unpackPgliteTemplate(template, dir));
+  const client = await PGlite.create(dir, { startParams, ...(loadDataDir ? { loadDataDir } : {}) });
   try {
     if (opts.migrate !== false) await (await import('./migrate-pglite.ts')).migratePglite(client);
   } catch (err) {
