@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -67,10 +67,13 @@ export async function makePgliteTemplate(file: string): Promise<void> {
   }
 }
 
-/** Makes the template for the installed PGlite unless it is there (or `force`); resolves with its path. */
+/** Makes the template for the installed PGlite unless it is there (or `force`), and drops other versions'; resolves with its path. */
 export async function ensurePgliteTemplate({ force = false } = {}): Promise<string> {
   const file = pgliteTemplatePath();
-  if (force || !existsSync(file)) await makePgliteTemplate(file);
+  if (force || !existsSync(file)) {
+    await makePgliteTemplate(file);
+    for (const name of await readdir(PGLITE_TEMPLATE_DIR)) if (name.endsWith('.tar.gz') && join(PGLITE_TEMPLATE_DIR, name) !== file) await rm(join(PGLITE_TEMPLATE_DIR, name), { force: true });
+  }
   return file;
 }
 
