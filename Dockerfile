@@ -25,7 +25,8 @@ COPY scripts ./scripts
 RUN (npm ci --omit=dev --no-audit --no-fund || npm install --omit=dev --no-audit --no-fund) \
  && npm cache clean --force
 
-# Runtime: production dependencies, the bundle and the migrations, owned by root and run as `node`.
+# Runtime: production dependencies, the bundle (with the PGlite template the build made) and the
+# migrations, owned by root and run as `node`.
 FROM node:20-bookworm-slim
 WORKDIR /app
 # NODE_OPTIONS: the heap sized for a 256 MB VM, as fly.toml sets it (raise it with the memory).
