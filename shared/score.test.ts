@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { REASON_VERDICT, REASONS, type CheckResult, type Reason } from './result.ts';
-import { parseCheckResult, REASON_BASE, resultScore, withScore } from './score.ts';
+import { parseCheckResult } from './result.ts';
+import { REASON_BASE, resultScore, withScore } from './score.ts';
 import { invalidSyntaxResult } from './syntax-result.ts';
 import { checkSyntax } from './syntax.ts';
 

@@ -7,7 +7,8 @@
  * Start from the reason's base (REASON_BASE: every reason has one, the type makes sure), then
  * lower it for each risk flag the reason does not already name. Invalid is always 0.
  */
-import { CheckResultSchema, type CheckResult, type Reason } from './result.ts';
+import type { Reason } from './reasons.ts';
+import type { CheckResult } from './result.ts';
 
 /** Base score per reason: what the verdict's evidence alone is worth. */
 export const REASON_BASE = {
@@ -80,16 +81,4 @@ export function withScore<T extends Scored & { input: string; score?: number }>(
   // Placed after `reason`, where the schema (and a reader) expects it.
   const { input, is_reachable, reason, ...rest } = r;
   return { input, is_reachable, reason, score: resultScore(r), ...rest } as unknown as T & { score: number };
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
-
-/**
- * A result from a cache, a store or a machine that may predate scores (an edge deployed before
- * its machines, a KV entry written yesterday): scored when it lacks one, then validated. Without
- * this, every cached verdict from before an upgrade would be a miss, and checked again over SMTP.
- */
-export function parseCheckResult(raw: unknown): ReturnType<typeof CheckResultSchema.safeParse> {
-  const scorable = isObject(raw) && raw.score === undefined && isObject(raw.misc) && isObject(raw.smtp) && isObject(raw.syntax) && typeof raw.reason === 'string';
-  return CheckResultSchema.safeParse(scorable ? withScore(raw as unknown as CheckResult) : raw);
 }

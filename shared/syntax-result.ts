@@ -3,7 +3,8 @@
  * The result of an address that fails before any DNS or SMTP: the same for the edge (which
  * answers it without a round trip) and the machines' verifier, so the two cannot drift.
  */
-import { REASON_VERDICT, type CheckResult, type MiscResult, type SmtpResult, type SyntaxResult } from './result.ts';
+import { REASON_VERDICT } from './reasons.ts';
+import type { CheckResult, MiscResult, SmtpResult, SyntaxResult } from './result.ts';
 import { resultScore } from './score.ts';
 import { checkSyntax, type SyntaxCheck } from './syntax.ts';
 

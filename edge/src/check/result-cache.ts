@@ -11,8 +11,7 @@
  * themselves cached at the edge for about that long (eventually consistent), so this changes
  * no guarantee, and a hot address then costs no KV read at all.
  */
-import type { CheckResult } from '../../../shared/result.ts';
-import { parseCheckResult } from '../../../shared/score.ts';
+import { parseCheckResult, type CheckResult } from '../../../shared/result.ts';
 import type { EdgeConfig } from '../env.ts';
 
 /** KV refuses expirations shorter than a minute. */

@@ -6,8 +6,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { CheckGetRequest, type SingleCheckMessage } from '../../../shared/messages.ts';
-import type { CheckResult } from '../../../shared/result.ts';
-import { parseCheckResult } from '../../../shared/score.ts';
+import { parseCheckResult, type CheckResult } from '../../../shared/result.ts';
 import { SERVICE } from '../../../shared/subjects.ts';
 import { decideAtEdge } from '../check/edge-verdict.ts';
 import { isPendingCheck, rememberPendingCheck } from '../check/pending.ts';

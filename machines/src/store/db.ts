@@ -99,3 +99,8 @@ async function pingDb(db: Database): Promise<boolean> {
     return false;
   }
 }
+
+/** The rows of `db.execute`: postgres.js answers with them, PGlite with `{ rows }`. */
+export function rowsOf<T>(res: unknown): T[] {
+  return (Array.isArray(res) ? res : (res as { rows: T[] }).rows) as T[];
+}

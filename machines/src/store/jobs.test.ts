@@ -87,4 +87,26 @@ describe.each(STORE_BACKENDS)('job storage on %s', (kind) => {
     await expect(storeJobChunk(store, { ...bad!, total: 5 })).rejects.toThrow(/past total/);
     expect(await getJobStatus(store, 'tenant-a', 'job-bad')).toBeNull();
   });
+
+  it('items keep their order, CSV row and text; a NUL in an address or a field is stored as U+FFFD, not refused', async () => {
+    const chunk: JobChunkMessage = {
+      jobId: 'job-nul',
+      tenantId: 'tenant-a',
+      chunkIndex: 0,
+      chunkCount: 1,
+      offset: 0,
+      total: 3,
+      emails: ['first@example.test', 'bad\0byte@example.test', 'Ünïcode@example.test'],
+      rows: [['first@example.test', 'Ann'], ['bad\0byte@example.test', 'x\0y'], ['Ünïcode@example.test', '"quoted, field"']],
+      createdAt: '2025-01-02T03:04:05.000Z',
+    };
+    expect(await storeJobChunk(store, chunk)).toEqual({ jobCreated: true, itemsInserted: 3 });
+    expect(await storeJobChunk(store, chunk)).toEqual({ jobCreated: false, itemsInserted: 0 });
+    const items = await store.db.select({ idx: jobItems.idx, email: jobItems.email, inputRow: jobItems.inputRow }).from(jobItems).where(eq(jobItems.jobId, 'job-nul')).orderBy(asc(jobItems.idx));
+    expect(items).toEqual([
+      { idx: 0, email: 'first@example.test', inputRow: ['first@example.test', 'Ann'] },
+      { idx: 1, email: 'bad\uFFFDbyte@example.test', inputRow: ['bad\uFFFDbyte@example.test', 'x\uFFFDy'] },
+      { idx: 2, email: 'Ünïcode@example.test', inputRow: ['Ünïcode@example.test', '"quoted, field"'] },
+    ]);
+  });
 });

@@ -5,10 +5,11 @@
  * webhook, max_wait_seconds) comes with chunk 0 only, which may arrive after others: it is set on the row then, in
  * the transaction that also stores chunk 0's items, so the job cannot finish before it is known.
  */
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { JobChunkMessage } from '../../../shared/messages.ts';
-import type { Store } from './db.ts';
+import { rowsOf, type Store } from './db.ts';
 import { jobItems, jobs } from './schema.ts';
+import { withoutNul } from './without-nul.ts';
 
 export interface StoredChunk {
   /** This call created the job row. */
@@ -16,9 +17,6 @@ export interface StoredChunk {
   /** Items of this chunk that were not stored before. */
   itemsInserted: number;
 }
-
-// Postgres allows 65,535 bind parameters per statement; four per item.
-const ITEMS_PER_INSERT = 5000;
 
 export async function storeJobChunk(store: Store, chunk: JobChunkMessage): Promise<StoredChunk> {
   if (chunk.rows && chunk.rows.length !== chunk.emails.length) {
@@ -61,16 +59,16 @@ export async function storeJobChunk(store: Store, chunk: JobChunkMessage): Promi
     if (created.length === 0 && chunk.inputColumns) {
       await tx.update(jobs).set({ inputColumns: chunk.inputColumns }).where(and(eq(jobs.id, chunk.jobId), isNull(jobs.inputColumns)));
     }
-    let itemsInserted = 0;
-    for (let start = 0; start < chunk.emails.length; start += ITEMS_PER_INSERT) {
-      const slice = chunk.emails.slice(start, start + ITEMS_PER_INSERT);
-      const rows = await tx
-        .insert(jobItems)
-        .values(slice.map((email, i) => ({ jobId: chunk.jobId, idx: chunk.offset + start + i, email, inputRow: chunk.rows?.[start + i] ?? null })))
-        .onConflictDoNothing()
-        .returning({ idx: jobItems.idx });
-      itemsInserted += rows.length;
-    }
+    // One statement for the chunk, its items as one JSON parameter (see insertRows in result-writer.ts):
+    // drizzle's builder made four parameters per item, each through its entity checks.
+    const items = chunk.emails.map((email, i) => ({ job_id: chunk.jobId, idx: chunk.offset + i, email: withoutNul(email), input_row: withoutNul(chunk.rows?.[i] ?? null) }));
+    const inserted = await tx.execute(sql`
+      insert into ${jobItems} (job_id, idx, email, input_row)
+      select r.job_id, r.idx, r.email, r.input_row
+      from jsonb_to_recordset(${JSON.stringify(items)}::text::jsonb) as r(job_id text, idx integer, email text, input_row jsonb)
+      on conflict do nothing
+      returning idx`);
+    const itemsInserted = rowsOf(inserted).length;
     return { jobCreated: created.length > 0, itemsInserted };
   });
 }

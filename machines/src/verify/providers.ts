@@ -3,29 +3,70 @@
  * Per-provider rules (rules.json): matched by the address's domain, then by the
  * suffix of an MX host. Data, not if-chains in the SMTP client.
  */
-import { z } from 'zod';
 import rulesJson from './rules.json' with { type: 'json' };
 import type { SessionCaps } from './types.ts';
 
-const Caps = z.object({
-  maxRecipients: z.number().int().min(2),
-  maxRejected: z.number().int().min(1),
-  pipelineChunk: z.number().int().min(1),
-});
-
-const ProviderRule = z.object({
-  id: z.string().regex(/^[a-z0-9-]+$/),
-  name: z.string(),
-  domains: z.array(z.string()),
-  mxSuffixes: z.array(z.string()),
-  catchAllProbe: z.boolean(),
-  acceptsAll: z.boolean(),
+export interface ProviderRule {
+  /** Lowercase letters, digits and dashes: throttles key on it. */
+  id: string;
+  name: string;
+  domains: string[];
+  mxSuffixes: string[];
+  catchAllProbe: boolean;
+  acceptsAll: boolean;
   /** Grouped-session limits of this provider, over `sessionDefaults`. */
-  session: Caps.partial().optional(),
-});
-export type ProviderRule = z.infer<typeof ProviderRule>;
+  session?: Partial<SessionCaps>;
+}
 
-const Rules = z.object({ sessionDefaults: Caps, providers: z.array(ProviderRule) }).parse(rulesJson);
+export interface ProviderRules {
+  sessionDefaults: SessionCaps;
+  providers: ProviderRule[];
+}
+
+/** Checks the shape of rules.json (by hand: a validator library here would load on every CLI start). Throws naming the bad field. */
+export function parseRules(raw: unknown): ProviderRules {
+  const fail = (where: string, want: string): never => {
+    throw new Error(`rules.json: ${where} must be ${want}`);
+  };
+  const obj = (v: unknown, where: string): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(where, 'an object'));
+  const int = (v: unknown, min: number, where: string): number => (Number.isInteger(v) && (v as number) >= min ? (v as number) : fail(where, `an integer >= ${min}`));
+  const str = (v: unknown, where: string): string => (typeof v === 'string' ? v : fail(where, 'a string'));
+  const bool = (v: unknown, where: string): boolean => (typeof v === 'boolean' ? v : fail(where, 'true or false'));
+  const strings = (v: unknown, where: string): string[] => (Array.isArray(v) ? v.map((x, i) => str(x, `${where}[${i}]`)) : fail(where, 'a list of strings'));
+  const MIN: Record<keyof SessionCaps, number> = { maxRecipients: 2, maxRejected: 1, pipelineChunk: 1 };
+  const caps = (v: unknown, where: string, partial: boolean): Partial<SessionCaps> => {
+    const o = obj(v, where);
+    const out: Partial<SessionCaps> = {};
+    for (const key of Object.keys(MIN) as (keyof SessionCaps)[]) {
+      if (o[key] === undefined && partial) continue;
+      out[key] = int(o[key], MIN[key], `${where}.${key}`);
+    }
+    return out;
+  };
+  const root = obj(raw, 'the file');
+  const list = Array.isArray(root.providers) ? root.providers : fail('providers', 'a list');
+  return {
+    sessionDefaults: caps(root.sessionDefaults, 'sessionDefaults', false) as SessionCaps,
+    providers: list.map((p, i): ProviderRule => {
+      const where = `providers[${i}]`;
+      const o = obj(p, where);
+      const id = str(o.id, `${where}.id`);
+      if (!/^[a-z0-9-]+$/.test(id)) fail(`${where}.id`, 'lowercase letters, digits and dashes');
+      const rule: ProviderRule = {
+        id,
+        name: str(o.name, `${where}.name`),
+        domains: strings(o.domains, `${where}.domains`),
+        mxSuffixes: strings(o.mxSuffixes, `${where}.mxSuffixes`),
+        catchAllProbe: bool(o.catchAllProbe, `${where}.catchAllProbe`),
+        acceptsAll: bool(o.acceptsAll, `${where}.acceptsAll`),
+      };
+      if (o.session !== undefined) rule.session = caps(o.session, `${where}.session`, true);
+      return rule;
+    }),
+  };
+}
+
+const Rules = parseRules(rulesJson);
 export const PROVIDER_RULES: readonly ProviderRule[] = Rules.providers;
 
 /** The caps of one grouped session to this provider (or to anyone else). */
@@ -36,8 +77,7 @@ export function sessionCaps(provider: ProviderRule | null): SessionCaps {
 const byDomain = new Map<string, ProviderRule>();
 for (const rule of PROVIDER_RULES) for (const d of rule.domains) byDomain.set(d, rule);
 
-/** `mx.google.com` matches suffix `google.com`; `notgoogle.com` does not. */
-/** host is suffix, or ends with "." + suffix (no string built: this runs for every rule of every check). */
+/** `mx.google.com` matches suffix `google.com`, `notgoogle.com` does not (no string built: this runs for every rule of every check). */
 function hasSuffix(host: string, suffix: string): boolean {
   return host.endsWith(suffix) && (host.length === suffix.length || host.charCodeAt(host.length - suffix.length - 1) === 0x2e);
 }

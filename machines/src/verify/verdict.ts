@@ -3,7 +3,8 @@
  * Pure: turns what the stages found into `is_reachable` + `reason` and the
  * Reacher-style `smtp` block. A policy rejection is about us, never the mailbox.
  */
-import { REASON_VERDICT, type MiscResult, type Reachability, type Reason, type SmtpResult } from '../../../shared/result.ts';
+import { REASON_VERDICT, type Reachability, type Reason } from '../../../shared/reasons.ts';
+import type { MiscResult, SmtpResult } from '../../../shared/result.ts';
 import { NO_SMTP } from '../../../shared/syntax-result.ts';
 import type { ProviderRule } from './providers.ts';
 

@@ -24,7 +24,7 @@ import {
   rcptOf,
   resultBeforeSmtp,
   resultFromSmtp,
-  sessionBase,
+  sessionRequest,
   smtpGate,
   verify,
   type AddressCheck,
@@ -127,14 +127,8 @@ async function verifyDomain(domain: string, items: { index: number; address: Add
     const gate = smtpGate(target, options);
     let outcome: SmtpSessionOutcome | null;
     try {
-      outcome = await runSmtpSession({
-        ...sessionBase(hosts, options, Date.now() + options.deadlineMs, options.signal),
-        rcpt: rcpts[0]!,
-        rcpts: rcpts.slice(1),
-        caps,
-        probeRcpt: probeFirst ? null : probe,
-        beforeConnect: gate.hook(rcptCount),
-      }).catch(gate.skipped);
+      const request = sessionRequest(hosts, options, Date.now() + options.deadlineMs, options.signal, rcpts[0]!, probeFirst ? null : probe, gate.hook(rcptCount));
+      outcome = await runSmtpSession({ ...request, rcpts: rcpts.slice(1), caps }).catch(gate.skipped);
     } catch (error) {
       giveHeld();
       for (const rcpt of remaining) for (const { index } of byRcpt.get(rcpt)!) out[index] = { ok: false, error };

@@ -14,7 +14,7 @@ import { probeKnowledge, type CatchAllKnowledge } from './catch-all.ts';
 import { lookupMx } from './mx.ts';
 import { resolveProvider, type ProviderRule } from './providers.ts';
 import { runSmtpSession } from './smtp/index.ts';
-import type { MxHost, MxLookup, SmtpSessionOutcome, UnresolvedMx, VerifyOptions } from './types.ts';
+import type { MxHost, MxLookup, SmtpSessionOutcome, SmtpSessionRequest, UnresolvedMx, VerifyOptions } from './types.ts';
 import { NO_SMTP, applyMisc, mxVerdict, smtpVerdict, verdictOf, type Verdict } from './verdict.ts';
 
 
@@ -72,12 +72,12 @@ export async function verify(email: string, options: VerifyOptions): Promise<Che
   const known = probeAllowed && !syntax.addressLiteral ? await knownCatchAll(domain, options) : null;
   const probe = probeAllowed && !known ? `${randomLocalPart()}@${domain}` : null;
   const gate = smtpGate(target, options);
-  const outcome = await runSmtpSession({
-    ...sessionBase(target.mx.hosts, options, deadline, signal),
-    rcpt: rcptOf(syntax.username, domain),
-    probeRcpt: probe,
-    beforeConnect: gate.hook(probe ? 2 : 1),
-  }).catch(gate.skipped);
+  let outcome: SmtpSessionOutcome | null;
+  try {
+    outcome = await runSmtpSession(sessionRequest(target.mx.hosts, options, deadline, signal, rcptOf(syntax.username, domain), probe, gate.hook(probe ? 2 : 1)));
+  } catch (err) {
+    outcome = gate.skipped(err);
+  }
   if (!outcome) return resultBeforeSmtp(address, target, verdictOf(gate.skipReason() ?? 'smtp_unreachable'), options);
   const learned = outcome.probe && !syntax.addressLiteral ? probeKnowledge(outcome.probe) : null;
   if (learned) await options.catchAll?.set(domain, learned);
@@ -157,9 +157,20 @@ export function resultFromSmtp(a: AddressCheck, t: DomainTarget, outcome: SmtpSe
   return assemble(a, applyMisc(fromSmtp, a.misc), t.mxBlock, fromSmtp.smtp, debugOf(a, options, outcome.mxHost, t.provider?.id ?? null, outcome.replies, mxAttempts(hosts, unresolved, outcome.attempts), session, outcome.tls));
 }
 
-/** The request fields every session of a check shares. */
-export function sessionBase(hosts: MxHost[], options: VerifyOptions, deadline: number, signal: AbortSignal | undefined) {
+/** A session's request: the fields every session of a check shares, then its recipient and probe (one object, no spread: once per check). */
+export function sessionRequest(
+  hosts: MxHost[],
+  options: VerifyOptions,
+  deadline: number,
+  signal: AbortSignal | undefined,
+  rcpt: string,
+  probeRcpt: string | null,
+  beforeConnect: ((host: MxHost) => Promise<void>) | undefined,
+): SmtpSessionRequest {
   return {
+    rcpt,
+    probeRcpt,
+    beforeConnect,
     hosts,
     maxAddresses: options.maxMxAddresses,
     port: options.smtpPort,
@@ -198,7 +209,12 @@ export function smtpGate(t: DomainTarget, options: VerifyOptions) {
 
 /** The store's answer, or null: a store that fails must never stop a check, only cost a probe. */
 export async function knownCatchAll(domain: string, options: VerifyOptions): Promise<CatchAllKnowledge | null> {
-  return options.catchAll ? options.catchAll.get(domain).catch(() => null) : null;
+  if (!options.catchAll) return null;
+  try {
+    return await options.catchAll.get(domain);
+  } catch {
+    return null;
+  }
 }
 
 const NO_ADDRESS_DETAIL: Record<UnresolvedMx['why'], string> = {

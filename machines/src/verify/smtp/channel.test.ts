@@ -1,4 +1,4 @@
-import { Socket } from 'node:net';
+import { createServer, Socket, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { assertSafeCommand, SmtpChannel } from './channel.ts';
 
@@ -27,5 +27,27 @@ describe('SmtpChannel', () => {
     ch.fail('aborted', 'check aborted');
     await expect(ch.read(1000)).rejects.toMatchObject({ failure: 'aborted' });
     expect(socket.destroyed).toBe(true);
+  });
+
+  it('each read has its own timeout: one answered in time leaves nothing behind to fail the next, which times out on its own', async () => {
+    const server = createServer((s) => {
+      s.write('220 mx.example.test ESMTP\r\n');
+      s.on('data', () => {}); // then silence
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const socket = new Socket();
+    await new Promise<void>((r) => socket.connect((server.address() as AddressInfo).port, '127.0.0.1', r));
+    const ch = new SmtpChannel(socket);
+    try {
+      expect((await ch.read(150)).code).toBe(220);
+      // Past the first read's timeout: a timer left from it must not reject this one early.
+      const started = Date.now();
+      await expect(ch.read(400)).rejects.toMatchObject({ failure: 'timeout', message: 'no reply within 400 ms' });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(350);
+      await expect(ch.read(100)).rejects.toMatchObject({ failure: 'timeout', message: 'no reply within 100 ms' });
+    } finally {
+      ch.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });

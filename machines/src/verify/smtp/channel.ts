@@ -37,7 +37,7 @@ export function assertSafeCommand(command: string): void {
 interface Waiter {
   resolve: (reply: ParsedReply) => void;
   reject: (err: ChannelError) => void;
-  timer: ReturnType<typeof setTimeout>;
+  timeoutMs: number;
 }
 
 export class SmtpChannel {
@@ -47,6 +47,9 @@ export class SmtpChannel {
   readonly #replies: ParsedReply[] = [];
   #error: ChannelError | null = null;
   #waiter: Waiter | null = null;
+  /** One timer per connection, re-armed for each read that waits (a timer per read was a check's most frequent allocation). */
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #timerMs = 0;
   /** The socket was handed over (release): it is no longer ours to destroy. */
   #released = false;
 
@@ -83,6 +86,8 @@ export class SmtpChannel {
     }
     this.#error = new ChannelError('closed', 'handed over to TLS');
     this.#released = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
     this.#replies.length = 0;
     return socket;
   }
@@ -101,22 +106,36 @@ export class SmtpChannel {
     if (this.#error) return Promise.reject(this.#error);
     if (this.#waiter) return Promise.reject(new ChannelError('protocol', 'internal: two concurrent reads'));
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiter = null;
-        reject(new ChannelError('timeout', `no reply within ${timeoutMs} ms`));
-      }, Math.max(0, timeoutMs));
-      this.#waiter = { resolve, reject, timer };
+      const ms = Math.max(0, timeoutMs);
+      this.#waiter = { resolve, reject, timeoutMs: ms };
+      if (this.#timer && this.#timerMs === ms) this.#timer.refresh();
+      else {
+        if (this.#timer) clearTimeout(this.#timer);
+        this.#timer = setTimeout(this.#onTimeout, ms);
+        this.#timerMs = ms;
+      }
     });
   }
+
+  /** The timer stays armed after a reply came; it only fails a read that is still waiting. */
+  readonly #onTimeout = (): void => {
+    const waiter = this.#waiter;
+    if (!waiter) return;
+    this.#waiter = null;
+    waiter.reject(new ChannelError('timeout', `no reply within ${waiter.timeoutMs} ms`));
+  };
 
   /** Marks the channel failed (first reason wins), destroys the socket and fails a pending read. */
   fail(failure: ChannelFailure, message: string): void {
     if (!this.#error) this.#error = new ChannelError(failure, message);
     if (!this.#released) this.#socket.destroy();
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
     const waiter = this.#waiter; // only ever set while the queue is empty
     if (waiter) {
       this.#waiter = null;
-      clearTimeout(waiter.timer);
       waiter.reject(this.#error);
     }
   }
@@ -142,7 +161,6 @@ export class SmtpChannel {
     const next = waiter ? this.#replies.shift() : undefined;
     if (waiter && next) {
       this.#waiter = null;
-      clearTimeout(waiter.timer);
       waiter.resolve(next);
     }
   }

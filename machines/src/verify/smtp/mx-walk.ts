@@ -71,7 +71,8 @@ export async function walkMxAddresses(opts: MxWalkOptions, tryAddress: (host: Mx
       detail = `${host.exchange}: no address to connect to`;
       continue;
     }
-    for (const [i, address] of host.addresses.entries()) {
+    for (let i = 0; i < host.addresses.length; i++) {
+      const address = host.addresses[i]!;
       if (tried >= limit) {
         result.limitReached = true;
         result.attempts.push({ host: host.exchange, address, outcome: 'not_tried', detail: `address limit (${limit}) reached` });

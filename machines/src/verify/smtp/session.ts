@@ -15,7 +15,11 @@ import { parseProxyUrl, TransportError, type SocksProxy } from './transport.ts';
  * it rejects only when a command would contain CR/LF/NUL or `beforeConnect` throws.
  */
 export async function runSmtpSession(req: SmtpSessionRequest): Promise<SmtpSessionOutcome> {
-  for (const part of [req.helloName, req.fromEmail, req.rcpt, ...(req.rcpts ?? []), req.probeRcpt ?? '']) assertSafeCommand(part);
+  assertSafeCommand(req.helloName);
+  assertSafeCommand(req.fromEmail);
+  assertSafeCommand(req.rcpt);
+  for (const rcpt of req.rcpts ?? []) assertSafeCommand(rcpt);
+  if (req.probeRcpt) assertSafeCommand(req.probeRcpt);
   const outcome: SmtpSessionOutcome = { mxHost: null, connected: false, replies: [] };
   const fail = (failure: SmtpFailure, detail: string): SmtpSessionOutcome => ({ ...outcome, failure, failureDetail: detail });
 
