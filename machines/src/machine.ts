@@ -242,7 +242,7 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
   const jobs = startDispatcher({
     feeds: [{ name: 'jobs', consumer: await consumer(CONSUMERS.jobs), capacity: 1 }],
     concurrency: 1,
-    handle: (msg) => handleJobChunk(msg, { js: topo.js, store, log, stopping: () => stopping }),
+    handle: (msg) => handleJobChunk(msg, { nc, store, log, stopping: () => stopping }),
     onError: (err) => log.warn({ feed: 'jobs', err: (err as Error).message }, 'pull failed'),
   });
 

@@ -4,20 +4,25 @@
  * `verify.bulk.<jobId>` message per address, same-domain items next to each other (with a Nats-Msg-Id, so a redelivered
  * chunk publishes nothing twice), then ack the chunk.
  */
-import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import type { JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
 import { JobChunkMessage, type BulkItemMessage } from '../../../shared/messages.ts';
 import { bulkItemMsgId, SUBJECTS } from '../../../shared/subjects.ts';
 import { groupKeyOf } from '../verify/index.ts';
 import { messageBody } from './message-body.ts';
+import { publishAcked } from '../nats/publish-acked.ts';
 import { storeJobChunk, type Store } from '../store/index.ts';
 
 export interface JobIntakeDeps {
-  js: JetStreamClient;
+  /** The fan-out publishes here, each message confirmed by its PubAck before the chunk is acked. */
+  nc: NatsConnection;
   store: Store;
   log: Logger;
   /** Publishes in flight at once while fanning out. */
   publishWindow?: number;
+  /** How long a fan-out message may wait for its PubAck before the chunk is retried (default 10 s). */
+  publishTimeoutMs?: number;
   /** True once the machine is draining: a failing chunk is then handed back instead of retried here. */
   stopping: () => boolean;
 }
@@ -57,13 +62,9 @@ export async function handleJobChunk(msg: JsMsg, deps: JobIntakeDeps): Promise<v
 
 async function fanOut(chunk: JobChunkMessage, deps: JobIntakeDeps): Promise<void> {
   await storeJobChunk(deps.store, chunk);
-  const window = deps.publishWindow ?? 256;
-  const items = byDomain(chunk);
-  for (let start = 0; start < items.length; start += window) {
-    await Promise.all(
-      items.slice(start, start + window).map((item) => deps.js.publish(SUBJECTS.bulk(chunk.jobId), JSON.stringify(item), { msgID: bulkItemMsgId(chunk.jobId, item.index) })),
-    );
-  }
+  const subject = SUBJECTS.bulk(chunk.jobId);
+  const messages = byDomain(chunk).map((item) => ({ subject, data: JSON.stringify(item), msgId: bulkItemMsgId(chunk.jobId, item.index) }));
+  await publishAcked(deps.nc, messages, { window: deps.publishWindow ?? 256, timeoutMs: deps.publishTimeoutMs ?? 10_000 });
 }
 
 /**
