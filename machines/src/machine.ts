@@ -240,8 +240,9 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
   });
   const retries = startRetryRelease({ js: topo.js, consumer: await consumer(CONSUMERS.retry), log, onReleased: () => metrics.retryReleased() });
   const jobs = startDispatcher({
-    feeds: [{ name: 'jobs', consumer: await consumer(CONSUMERS.jobs), capacity: 1 }],
-    concurrency: 1,
+    // Two chunks at once: one is stored (a transaction and its commit) while the other's items are published.
+    feeds: [{ name: 'jobs', consumer: await consumer(CONSUMERS.jobs), capacity: 2 }],
+    concurrency: 2,
     handle: (msg) => handleJobChunk(msg, { nc, store, log, stopping: () => stopping }),
     onError: (err) => log.warn({ feed: 'jobs', err: (err as Error).message }, 'pull failed'),
   });

@@ -137,19 +137,23 @@ const resultScoreOf = (result: CheckResult): number => withScore(result).score;
  * together most of a bulk machine's CPU. This statement's text never changes.
  */
 async function insertRows(q: Database, rows: readonly ResultRow[]): Promise<{ id: string; jobId: string | null; isReachable: Reachability }[]> {
-  const payload = JSON.stringify(
-    rows.map((r) => ({
-      id: r.id,
-      tenant_id: r.tenantId,
-      job_id: r.jobId ?? null,
-      item_index: r.itemIndex ?? null,
-      email: withoutNul(r.email),
-      is_reachable: r.result.is_reachable,
-      reason: r.result.reason,
-      result: withoutNul(r.result),
-      checked_at: checkedAt(r.result).toISOString(),
-    })),
-  );
+  const toJson = (clean: <T>(v: T) => T): string =>
+    JSON.stringify(
+      rows.map((r) => ({
+        id: r.id,
+        tenant_id: r.tenantId,
+        job_id: r.jobId ?? null,
+        item_index: r.itemIndex ?? null,
+        email: clean(r.email),
+        is_reachable: r.result.is_reachable,
+        reason: r.result.reason,
+        result: clean(r.result),
+        checked_at: checkedAt(r.result).toISOString(),
+      })),
+    );
+  // JSON writes U+0000 as \u0000, which jsonb refuses: look for it in the text, and clean the rows only when it is there.
+  let payload = toJson((v) => v);
+  if (payload.includes('\\u0000')) payload = toJson(withoutNul);
   // ::text first: the parameter goes over as the string it is (neither driver re-encodes it as JSON).
   const res = await q.execute(sql`
     insert into ${results} (id, tenant_id, job_id, item_index, email, is_reachable, reason, result, checked_at)

@@ -108,16 +108,41 @@ async function holdBack(msg: JsMsg, hold: ThrottleHold, item: Item, deps: CheckH
 /** Spread the returns so held messages (or groups) do not all come back in the same instant. */
 const spreadDelay = (hold: ThrottleHold): number => Math.round(hold.delayMs * (1 + Math.random() * 0.1)) + 10;
 
+/**
+ * Messages being worked on, by ack wait: one interval per ack wait sends `working()` for all of
+ * them (an interval per message and per stage was a timer for each of 10,000 items of a job).
+ */
+const held = new Map<number, { msgs: Map<JsMsg, number>; timer: NodeJS.Timeout }>();
+
+function hold(msgs: readonly JsMsg[], ackWaitMs: number): () => void {
+  let group = held.get(ackWaitMs);
+  if (!group) {
+    const g = { msgs: new Map<JsMsg, number>(), timer: setInterval(() => { for (const m of g.msgs.keys()) m.working(); }, Math.max(500, Math.floor(ackWaitMs / 3))) };
+    held.set(ackWaitMs, (group = g));
+  }
+  const { msgs: set } = group;
+  // Counted: the same message may be held by two stages at once (verify, then its write).
+  for (const m of msgs) set.set(m, (set.get(m) ?? 0) + 1);
+  return () => {
+    for (const m of msgs) {
+      const n = (set.get(m) ?? 1) - 1;
+      if (n > 0) set.set(m, n);
+      else set.delete(m);
+    }
+    if (set.size === 0 && held.get(ackWaitMs) === group) {
+      clearInterval(group!.timer);
+      held.delete(ackWaitMs);
+    }
+  };
+}
+
 /** Keeps JetStream messages from being redelivered while `work` runs longer than ack_wait. */
 async function keepingAlive<T>(msg: JsMsg | JsMsg[], ackWaitMs: number, work: () => Promise<T>): Promise<T> {
-  const msgs = Array.isArray(msg) ? msg : [msg];
-  const timer = setInterval(() => {
-    for (const m of msgs) m.working();
-  }, Math.max(500, Math.floor(ackWaitMs / 3)));
+  const release = hold(Array.isArray(msg) ? msg : [msg], ackWaitMs);
   try {
     return await work();
   } finally {
-    clearInterval(timer);
+    release();
   }
 }
 

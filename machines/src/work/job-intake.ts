@@ -41,9 +41,9 @@ export async function handleJobChunk(msg: JsMsg, deps: JobIntakeDeps): Promise<v
   try {
     for (;;) {
       try {
-        await fanOut(chunk, deps);
+        const took = await fanOut(chunk, deps);
         await msg.ackAck().catch(() => msg.ack());
-        deps.log.info({ jobId: chunk.jobId, chunk: chunk.chunkIndex, addresses: chunk.emails.length }, 'job chunk fanned out');
+        deps.log.info({ jobId: chunk.jobId, chunk: chunk.chunkIndex, addresses: chunk.emails.length, ...took }, 'job chunk fanned out');
         return;
       } catch (err) {
         deps.log.warn({ jobId: chunk.jobId, chunk: chunk.chunkIndex, err: (err as Error).message }, 'job chunk failed; retrying');
@@ -60,11 +60,15 @@ export async function handleJobChunk(msg: JsMsg, deps: JobIntakeDeps): Promise<v
   }
 }
 
-async function fanOut(chunk: JobChunkMessage, deps: JobIntakeDeps): Promise<void> {
+/** Stores the chunk, then publishes its items; says how long each part took. */
+async function fanOut(chunk: JobChunkMessage, deps: JobIntakeDeps): Promise<{ storeMs: number; publishMs: number }> {
+  const started = performance.now();
   await storeJobChunk(deps.store, chunk);
+  const stored = performance.now();
   const subject = SUBJECTS.bulk(chunk.jobId);
   const messages = byDomain(chunk).map((item) => ({ subject, data: JSON.stringify(item), msgId: bulkItemMsgId(chunk.jobId, item.index) }));
   await publishAcked(deps.nc, messages, { window: deps.publishWindow ?? 256, timeoutMs: deps.publishTimeoutMs ?? 10_000 });
+  return { storeMs: Math.round(stored - started), publishMs: Math.round(performance.now() - stored) };
 }
 
 /**

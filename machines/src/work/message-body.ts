@@ -6,13 +6,19 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { z } from 'zod';
 
+/** Bodies already read: a bulk message is read for its group key, then by its handler. */
+const read = new WeakMap<JsMsg, { schema: z.ZodType; body: unknown }>();
+
 export function messageBody<S extends z.ZodType>(schema: S, msg: JsMsg): z.infer<S> | null {
-  let raw: unknown;
+  const seen = read.get(msg);
+  if (seen?.schema === schema) return seen.body as z.infer<S> | null;
+  let body: z.infer<S> | null = null;
   try {
-    raw = msg.json();
+    const parsed = schema.safeParse(msg.json());
+    if (parsed.success) body = parsed.data;
   } catch {
-    return null;
+    // not JSON
   }
-  const parsed = schema.safeParse(raw);
-  return parsed.success ? parsed.data : null;
+  read.set(msg, { schema, body });
+  return body;
 }
