@@ -2,14 +2,17 @@
  * npm run bench:machines — a 10,000-address bulk job through JetStream, one machine
  * process and Postgres, against the verifier alone on the same addresses in the same
  * run. Target: end-to-end >= 0.7 of the verifier-alone rate; machine peak RSS < 200 MB.
+ * Both sides run the built code (dist/), and both are warmed first: the verifier with 500
+ * checks, the machine with a 1,000-address job (a machine lives for days; its JIT warm-up
+ * and first connections are not the steady state this compares).
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { jobChunks } from '../shared/jobs.ts';
 import type { JobStatus } from '../shared/messages.ts';
 import { jobChunkMsgId, SERVICE, SUBJECTS } from '../shared/subjects.ts';
-import { verify, verifyOptionsFromEnv } from '../machines/src/verify/index.ts';
 import { startMachineProcess } from '../test/support/machine-process.ts';
 import { RCPT_THROTTLES_OFF, THROTTLE_PROVIDER_RATES_OFF } from '../test/support/machine-fixture.ts';
 import { startNatsServer } from '../test/support/nats-server.ts';
@@ -18,7 +21,12 @@ import { fmt, runAtConcurrency } from './measure.ts';
 import { startPeers } from './peers.ts';
 import { flyMachineEnv } from '../test/support/toml-table.ts';
 
+// The verifier as production runs it (npm run bench:machines builds it first).
+const built = fileURLToPath(new URL('../dist/verifier.js', import.meta.url));
+const { verify, verifyOptionsFromEnv } = (await import(built)) as typeof import('../machines/src/verify/index.ts');
+
 const N = Number(process.env.BENCH_N ?? 10_000);
+const WARM_JOB = Number(process.env.BENCH_WARM_JOB ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 
 const peers = await startPeers({ 'bench.test': { MX: [{ preference: 10, exchange: 'mx.bench.test' }], ttl: 300 }, 'mx.bench.test': { A: ['127.0.0.1'], ttl: 300 } });
@@ -59,18 +67,21 @@ try {
   });
   const nc = await connect({ servers: nats.url });
   const js = jetstream(nc);
-  const jobId = 'bench-job';
+  /** Submits a job as the edge does (chunks on JOBS) and waits until the machine says it is finished. */
+  const runJob = async (jobId: string, list: string[]): Promise<JobStatus> => {
+    for (const chunk of jobChunks({ jobId, tenantId: 'bench', emails: list })) {
+      await js.publish(SUBJECTS.jobSubmit(jobId), JSON.stringify(chunk), { msgID: jobChunkMsgId(jobId, chunk.chunkIndex) });
+    }
+    for (;;) {
+      const reply = await nc.request(SERVICE.endpoints.jobStatus, JSON.stringify({ tenantId: 'bench', jobId }), { timeout: 5000 });
+      const status = reply.json<JobStatus>();
+      if (status.state === 'finished') return status;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  if (WARM_JOB > 0) await runJob('bench-warm-up', Array.from({ length: WARM_JOB }, (_, i) => `warm-${i}@bench.test`));
   const started = process.hrtime.bigint();
-  for (const chunk of jobChunks({ jobId, tenantId: 'bench', emails: emails('job') })) {
-    await js.publish(SUBJECTS.jobSubmit(jobId), JSON.stringify(chunk), { msgID: jobChunkMsgId(jobId, chunk.chunkIndex) });
-  }
-  let status: JobStatus | undefined;
-  for (;;) {
-    const reply = await nc.request(SERVICE.endpoints.jobStatus, JSON.stringify({ tenantId: 'bench', jobId }), { timeout: 5000 });
-    status = reply.json<JobStatus>();
-    if (status.state === 'finished') break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const status = await runJob('bench-job', emails('job'));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${machine.child.pid}/status`, 'utf8'));
   const machineRssMb = hwm ? Number(hwm[1]) / 1024 : NaN;
@@ -79,7 +90,7 @@ try {
   if (process.env.BENCH_LOG_LEVEL) console.log(machine.output().split('\n').filter((l) => l.includes('fanned out') || l.includes('finished')).map((l) => { const j = JSON.parse(l); return `${j.time} ${j.msg} ${j.chunk ?? ''}`; }).join('\n'));
 
   const endToEnd = N / seconds;
-  console.log(`bench:machines  ${N}-address job, one machine, CONCURRENCY ${CONCURRENCY}, Postgres, throttles off`);
+  console.log(`bench:machines  ${N}-address job (after a ${WARM_JOB}-address warm-up job), one machine, CONCURRENCY ${CONCURRENCY}, Postgres, throttles off`);
   console.log(`verifier alone:            ${fmt(verifierRun.perSecond)} checks/s`);
   console.log(`end to end (submit→done):  ${fmt(endToEnd)} checks/s, ${fmt(seconds, 2)} s`);
   console.log(`Postgres result rows:      ${status.done} rows, ${fmt(status.done / seconds)} rows/s`);
