@@ -129,10 +129,14 @@ export function startDispatcher(opts: DispatcherOptions): Dispatcher {
       const msgs = [msg];
       const key = opts.group?.feed === feed ? keyOf(msg) : null;
       if (key !== null) {
-        for (let j = 0; j < buffer.length && msgs.length < opts.group!.max; ) {
-          if (keyOf(buffer[j]!) === key) msgs.push(buffer.splice(j, 1)[0]!);
-          else j++;
+        // One pass that keeps the others in order (a splice per taken message moved the buffer each time).
+        let kept = 0;
+        for (let j = 0; j < buffer.length; j++) {
+          const m = buffer[j]!;
+          if (msgs.length < opts.group!.max && keyOf(m) === key) msgs.push(m);
+          else buffer[kept++] = m;
         }
+        buffer.length = kept;
       }
       notify(wakeFeeds);
       return { msgs, feed };
