@@ -3,7 +3,7 @@
  * process and Postgres, against the verifier alone on the same addresses in the same
  * run. Target: end-to-end >= 0.7 of the verifier-alone rate; machine peak RSS < 200 MB.
  * Both sides run the built code (dist/), and both are warmed first: the verifier with 500
- * checks, the machine with a 1,000-address job (a machine lives for days; its JIT warm-up
+ * checks, the machine with a 5,000-address job (a machine lives for days; its JIT warm-up
  * and first connections are not the steady state this compares).
  */
 import { readFileSync } from 'node:fs';
@@ -26,7 +26,7 @@ const built = fileURLToPath(new URL('../dist/verifier.js', import.meta.url));
 const { verify, verifyOptionsFromEnv } = (await import(built)) as typeof import('../machines/src/verify/index.ts');
 
 const N = Number(process.env.BENCH_N ?? 10_000);
-const WARM_JOB = Number(process.env.BENCH_WARM_JOB ?? 1000);
+const WARM_JOB = Number(process.env.BENCH_WARM_JOB ?? 5000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 
 const peers = await startPeers({ 'bench.test': { MX: [{ preference: 10, exchange: 'mx.bench.test' }], ttl: 300 }, 'mx.bench.test': { A: ['127.0.0.1'], ttl: 300 } });
