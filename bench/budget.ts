@@ -8,18 +8,15 @@
  * GROUP_SESSIONS=0 vs grouped, wall time each.
  * Targets: <= 0.15 sessions and <= 1.10 RCPT per address, every verdict identical.
  */
-import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { jobChunks } from '../shared/jobs.ts';
-import type { JobStatus } from '../shared/messages.ts';
 import type { CheckResult } from '../shared/result.ts';
-import { jobChunkMsgId, SERVICE, SUBJECTS } from '../shared/subjects.ts';
 import { createMemoryCatchAllStore, verifyMany, verifyOptionsFromEnv, type GroupItem } from '../machines/src/verify/index.ts';
 import { startDnsServer, type DnsZone } from '../test/support/dns-server.ts';
 import { startMachineProcess } from '../test/support/machine-process.ts';
 import { startNatsServer } from '../test/support/nats-server.ts';
 import { startPostfixLike, type Mailbox } from '../test/support/postfix-like.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
+import { runJob } from './job-run.ts';
 import { fmt } from './measure.ts';
 
 const N = Number(process.env.BENCH_N ?? 2000);
@@ -122,7 +119,6 @@ try {
   const nats = await startNatsServer();
   const db = await createTestDatabase();
   const nc = await connect({ servers: nats.url });
-  const js = jetstream(nc);
   try {
     const machineList = realisticList(MACHINE_N, 20, 2);
     const throughMachine = async (jobId: string, extra: Record<string, string>) => {
@@ -136,17 +132,7 @@ try {
         ...extra,
       });
       try {
-        return await measure(async () => {
-          for (const chunk of jobChunks({ jobId, tenantId: 'bench', emails: machineList })) {
-            await js.publish(SUBJECTS.jobSubmit(jobId), JSON.stringify(chunk), { msgID: jobChunkMsgId(jobId, chunk.chunkIndex) });
-          }
-          for (;;) {
-            const reply = await nc.request(SERVICE.endpoints.jobStatus, JSON.stringify({ tenantId: 'bench', jobId }), { timeout: 5000 });
-            const status = reply.json<JobStatus>();
-            if (status.state === 'finished') return status;
-            await new Promise((r) => setTimeout(r, 200));
-          }
-        });
+        return await measure(() => runJob(nc, jobId, machineList, { pollMs: 200 }));
       } finally {
         await machine.stop();
       }

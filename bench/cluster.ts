@@ -5,16 +5,13 @@
  * BENCH_ROUNDS times (default 2). Prints each wall time and the ratio R3/R1: what replication
  * costs the job (every publish and ack is a Raft round across three servers).
  */
-import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { jobChunks } from '../shared/jobs.ts';
-import type { JobStatus } from '../shared/messages.ts';
-import { jobChunkMsgId, SERVICE, SUBJECTS } from '../shared/subjects.ts';
 import { startMachineProcesses } from '../test/support/machine-process.ts';
 import { testMachineEnv } from '../test/support/machine-fixture.ts';
 import { startNatsCluster } from '../test/support/nats-cluster.ts';
 import { startNatsServer } from '../test/support/nats-server.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
+import { runJob } from './job-run.ts';
 import { fmt } from './measure.ts';
 import { startPeers } from './peers.ts';
 
@@ -25,7 +22,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 25);
 const peers = await startPeers({ 'bench.test': { MX: [{ preference: 10, exchange: 'mx.bench.test' }], ttl: 300 }, 'mx.bench.test': { A: ['127.0.0.1'], ttl: 300 } });
 
 /** Wall time from the first chunk published to the job reported finished. */
-async function runJob(replicas: 1 | 3, round: number): Promise<number> {
+async function timeJob(replicas: 1 | 3, round: number): Promise<number> {
   const cluster = replicas === 3 ? await startNatsCluster() : null;
   const single = cluster ? null : await startNatsServer();
   const natsUrl = cluster ? cluster.url : single!.url;
@@ -38,22 +35,11 @@ async function runJob(replicas: 1 | 3, round: number): Promise<number> {
   const machines = await startMachineProcesses(['a', 'b'].map((m) => ({ ...env, MACHINE_ID: `bench-${m}` })), 120_000);
   const nc = await connect({ servers: natsUrl.split(',') });
   try {
-    const js = jetstream(nc);
     const jobId = `bench-r${replicas}-${round}`;
     const emails = Array.from({ length: N }, (_, i) => `user-${jobId}-${i}@bench.test`);
     const started = process.hrtime.bigint();
-    for (const chunk of jobChunks({ jobId, tenantId: 'bench', emails })) {
-      await js.publish(SUBJECTS.jobSubmit(jobId), JSON.stringify(chunk), { msgID: jobChunkMsgId(jobId, chunk.chunkIndex) });
-    }
-    for (;;) {
-      const reply = await nc.request(SERVICE.endpoints.jobStatus, JSON.stringify({ tenantId: 'bench', jobId }), { timeout: 5000 });
-      const status = reply.json<JobStatus>();
-      if (status.state === 'finished') {
-        if (status.done !== N) throw new Error(`job finished with ${status.done} of ${N} results`);
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const status = await runJob(nc, jobId, emails);
+    if (status.done !== N) throw new Error(`job finished with ${status.done} of ${N} results`);
     return Number(process.hrtime.bigint() - started) / 1e9;
   } finally {
     await nc.close();
@@ -68,8 +54,8 @@ try {
   const r3: number[] = [];
   // Alternating, so drift (other load on the machine) hits both alike.
   for (let round = 0; round < ROUNDS; round++) {
-    r1.push(await runJob(1, round));
-    r3.push(await runJob(3, round));
+    r1.push(await timeJob(1, round));
+    r3.push(await timeJob(3, round));
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   console.log(`bench:cluster  ${N}-address job, two machines (CONCURRENCY ${CONCURRENCY} each), Postgres, throttles off, ${ROUNDS} rounds alternating`);

@@ -8,15 +8,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { jobChunks } from '../shared/jobs.ts';
-import type { JobStatus } from '../shared/messages.ts';
-import { jobChunkMsgId, SERVICE, SUBJECTS } from '../shared/subjects.ts';
 import { startMachineProcess } from '../test/support/machine-process.ts';
 import { RCPT_THROTTLES_OFF, THROTTLE_PROVIDER_RATES_OFF } from '../test/support/machine-fixture.ts';
 import { startNatsServer } from '../test/support/nats-server.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
+import { runJob } from './job-run.ts';
 import { fmt, runAtConcurrency } from './measure.ts';
 import { startPeers } from './peers.ts';
 import { flyMachineEnv } from '../test/support/toml-table.ts';
@@ -66,22 +63,9 @@ try {
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
   });
   const nc = await connect({ servers: nats.url });
-  const js = jetstream(nc);
-  /** Submits a job as the edge does (chunks on JOBS) and waits until the machine says it is finished. */
-  const runJob = async (jobId: string, list: string[]): Promise<JobStatus> => {
-    for (const chunk of jobChunks({ jobId, tenantId: 'bench', emails: list })) {
-      await js.publish(SUBJECTS.jobSubmit(jobId), JSON.stringify(chunk), { msgID: jobChunkMsgId(jobId, chunk.chunkIndex) });
-    }
-    for (;;) {
-      const reply = await nc.request(SERVICE.endpoints.jobStatus, JSON.stringify({ tenantId: 'bench', jobId }), { timeout: 5000 });
-      const status = reply.json<JobStatus>();
-      if (status.state === 'finished') return status;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
-  if (WARM_JOB > 0) await runJob('bench-warm-up', Array.from({ length: WARM_JOB }, (_, i) => `warm-${i}@bench.test`));
+  if (WARM_JOB > 0) await runJob(nc, 'bench-warm-up', Array.from({ length: WARM_JOB }, (_, i) => `warm-${i}@bench.test`));
   const started = process.hrtime.bigint();
-  const status = await runJob('bench-job', emails('job'));
+  const status = await runJob(nc, 'bench-job', emails('job'));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${machine.child.pid}/status`, 'utf8'));
   const machineRssMb = hwm ? Number(hwm[1]) / 1024 : NaN;
