@@ -21,4 +21,24 @@ describe('write health', () => {
     await hanging;
     expect(health.healthy()).toBe(true);
   });
+
+  it('once the oldest pending write finishes, the next oldest is the one that counts', async () => {
+    let now = 0;
+    const health = createWriteHealth({ stallMs: 1000, now: () => now });
+    let finishA!: () => void;
+    let finishB!: () => void;
+    const a = health.track(new Promise<void>((r) => (finishA = r)));
+    now = 500;
+    const b = health.track(new Promise<void>((r) => (finishB = r)));
+    now = 1200;
+    expect(health.healthy()).toBe(false); // a has waited 1200 ms
+    finishA();
+    await a;
+    expect(health.healthy()).toBe(true); // b has waited 700 ms
+    now = 1600;
+    expect(health.healthy()).toBe(false); // b has waited 1100 ms
+    finishB();
+    await b;
+    expect(health.healthy()).toBe(true);
+  });
 });

@@ -36,9 +36,10 @@ export function createWriteHealth(opts: { stallMs: number; now?: () => number })
     },
     healthy() {
       if (failing) return false;
-      const limit = now() - opts.stallMs;
-      for (const p of pending) if (p.since < limit) return false;
-      return true;
+      // A Set iterates in insertion order, so the first pending write is the oldest: asked before every
+      // fetch and every take, this must not walk hundreds of pending writes.
+      const oldest = pending.values().next().value;
+      return !oldest || oldest.since >= now() - opts.stallMs;
     },
   };
 }
