@@ -193,7 +193,6 @@ export async function startMachine(cfg: MachineConfig): Promise<Machine> {
     }),
     jobOpen: createOpenJobs(store),
     storedResult: (rowId) => getStoredResult(store, rowId),
-    ackWaitMs: m.ACK_WAIT_MS,
     log,
     stopping: () => stopping,
     onResult: (r, kind) => metrics.result(r, kind),

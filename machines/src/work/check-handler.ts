@@ -31,7 +31,6 @@ export interface CheckHandlerDeps {
   throttle?: Throttle | null;
   writer: ResultWriter;
   retry: RetryPolicy;
-  ackWaitMs: number;
   log: Logger;
   /** True once the machine is draining: a database outage then hands the message back instead of waiting. */
   stopping: () => boolean;
@@ -86,7 +85,7 @@ type Item = { jobId: string; index: number } | undefined;
 async function verifyGated(msg: JsMsg, email: string, item: Item, deps: CheckHandlerDeps): Promise<CheckResult | null> {
   const gate = deps.throttle?.gate({ lastDelivery: deliveriesOf(msg) >= deps.retry.maxDeliver });
   try {
-    const result = await keepingAlive(msg, deps.ackWaitMs, () => deps.verify(email, gate?.beforeSmtp));
+    const result = await deps.verify(email, gate?.beforeSmtp);
     await gate?.after(result);
     return result;
   } catch (err) {
@@ -109,52 +108,10 @@ async function holdBack(msg: JsMsg, hold: ThrottleHold, item: Item, deps: CheckH
 const spreadDelay = (hold: ThrottleHold): number => Math.round(hold.delayMs * (1 + Math.random() * 0.1)) + 10;
 
 /**
- * Messages being worked on, by ack wait: one interval per ack wait sends `working()` for all of
- * them (an interval per message and per stage was a timer for each of 10,000 items of a job).
+ * Writes until committed. The message stays alive the whole time (the dispatcher sends `working()`
+ * for every message until its handler settles): one attempt can wait out a connect timeout or the
+ * commit deadline, longer than ack_wait, and an expired message is checked again by SMTP elsewhere.
  */
-const held = new Map<number, { msgs: Map<JsMsg, number>; timer: NodeJS.Timeout }>();
-
-function hold(msgs: readonly JsMsg[], ackWaitMs: number): () => void {
-  let group = held.get(ackWaitMs);
-  if (!group) {
-    const g = { msgs: new Map<JsMsg, number>(), timer: setInterval(() => { for (const m of g.msgs.keys()) m.working(); }, Math.max(500, Math.floor(ackWaitMs / 3))) };
-    held.set(ackWaitMs, (group = g));
-  }
-  const { msgs: set } = group;
-  // Counted: the same message may be held by two stages at once (verify, then its write).
-  for (const m of msgs) set.set(m, (set.get(m) ?? 0) + 1);
-  return () => {
-    for (const m of msgs) {
-      const n = (set.get(m) ?? 1) - 1;
-      if (n > 0) set.set(m, n);
-      else set.delete(m);
-    }
-    if (set.size === 0 && held.get(ackWaitMs) === group) {
-      clearInterval(group!.timer);
-      held.delete(ackWaitMs);
-    }
-  };
-}
-
-/** Keeps JetStream messages from being redelivered while `work` runs longer than ack_wait. */
-async function keepingAlive<T>(msg: JsMsg | JsMsg[], ackWaitMs: number, work: () => Promise<T>): Promise<T> {
-  const release = hold(Array.isArray(msg) ? msg : [msg], ackWaitMs);
-  try {
-    return await work();
-  } finally {
-    release();
-  }
-}
-
-/**
- * Writes until committed; while the database is away the message is kept alive the whole time,
- * not only between attempts: one attempt can wait out a connect timeout or the commit deadline,
- * longer than ack_wait, and an expired message is checked again by SMTP on another machine.
- */
-async function writeDurably(msg: JsMsg, row: ResultRow, deps: CheckHandlerDeps): Promise<WriteOutcome | null> {
-  return keepingAlive(msg, deps.ackWaitMs, () => writeUntilStored(msg, row, deps));
-}
-
 async function writeUntilStored(msg: JsMsg, row: ResultRow, deps: CheckHandlerDeps): Promise<WriteOutcome | null> {
   let delay = 250;
   for (;;) {
@@ -184,7 +141,7 @@ async function finish(msg: JsMsg, row: ResultRow, kind: 'single' | 'bulk', deps:
     await deps.retries.later(msg, { delayMs: decision.delayMs, reason: decision.reason, untilLastTryMs: decision.untilLastTryMs, result: row.result, item });
     return false;
   }
-  const written = await writeDurably(msg, row, deps);
+  const written = await writeUntilStored(msg, row, deps);
   if (!written) {
     msg.nak();
     return false;
@@ -277,11 +234,7 @@ export async function handleBulkGroup(msgs: JsMsg[], deps: CheckHandlerDeps, ver
   const gate = deps.throttle?.gate({ lastDelivery: false });
   let outcomes: GroupItem[];
   try {
-    outcomes = await keepingAlive(
-      items.map((i) => i.msg),
-      deps.ackWaitMs,
-      () => verifyGroup(items.map((i) => i.body.email), gate?.beforeSmtp),
-    );
+    outcomes = await verifyGroup(items.map((i) => i.body.email), gate?.beforeSmtp);
     const results = outcomes.flatMap((o) => (o.ok ? [o.result] : []));
     const telling = results.find((r) => r.reason === 'blocked_by_policy') ?? results[0];
     if (telling) await gate?.after(telling);

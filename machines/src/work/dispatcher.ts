@@ -40,9 +40,10 @@ export interface DispatcherOptions {
     lingerMs?: number;
   };
   /**
-   * The consumer's ack wait: buffered messages get `working()` a few times per period, since
-   * workers held by throttle waits can leave them queued longer than that (JetStream would
-   * then redeliver them to another machine, and both would run the SMTP session).
+   * The consumer's ack wait: every message from its fetch until its handler settles gets `working()`
+   * a few times per period. Buffered ones can wait behind workers held by throttle waits, and a
+   * handler can outlast it (a throttle wait, a long session, a write retried while the database is
+   * away); JetStream would then redeliver the message to another machine, and both would run SMTP.
    */
   ackWaitMs?: number;
   /**
@@ -176,6 +177,7 @@ export function startDispatcher(opts: DispatcherOptions): Dispatcher {
   const keepAlive = opts.ackWaitMs
     ? setInterval(() => {
         for (const b of buffers) for (const m of b) m.working();
+        for (const m of inFlightMsgs) m.working();
       }, Math.max(500, Math.floor(opts.ackWaitMs / 3)))
     : null;
   keepAlive?.unref();

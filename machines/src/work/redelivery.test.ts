@@ -60,7 +60,6 @@ describe('a redelivered check that is already stored', () => {
       writer,
       retry: { schedules: { greylisted: [], unreachable: [], timeout: [], other: [] }, maxDeliver: 5 },
       retries: createRetryScheduler({ js, nakMaxMs: 0, nakMaxPending: 0, log }),
-      ackWaitMs: 1000,
       log,
       stopping: () => false,
       ...(lookup ? { storedResult: (id: string) => getStoredResult(store, id) } : {}),
