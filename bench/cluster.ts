@@ -19,7 +19,7 @@ const N = Number(process.env.BENCH_N ?? 5000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 25);
 
-const peers = await startPeers({ 'bench.test': { MX: [{ preference: 10, exchange: 'mx.bench.test' }], ttl: 300 }, 'mx.bench.test': { A: ['127.0.0.1'], ttl: 300 } });
+const peers = await startPeers();
 
 /** Wall time from the first chunk published to the job reported finished. */
 async function timeJob(replicas: 1 | 3, round: number): Promise<number> {

@@ -44,7 +44,7 @@ const combine = (runs: Run[]): Run => ({
   bad: runs.reduce((a, r) => a + r.bad, 0),
 });
 
-const peers = await startPeers({ 'bench.test': { MX: [{ preference: 10, exchange: 'mx.bench.test' }], ttl: 300 }, 'mx.bench.test': { A: ['127.0.0.1'], ttl: 300 } });
+const peers = await startPeers();
 const dataDir = await mkdtemp(join(tmpdir(), 'emailcheck-bench-edge-'));
 const logs: string[] = [];
 let stack: Awaited<ReturnType<typeof startDevStack>> | undefined;
@@ -54,10 +54,7 @@ try {
       ...process.env,
       PORT: String(await freePort()),
       DEV_DATA_DIR: dataDir,
-      DNS_SERVERS: peers.dnsServer,
-      SMTP_PORT: String(peers.smtpPort),
-      ALLOW_PRIVATE_MX: '1',
-      HELO_NAME: 'bench.emailcheck.test',
+      ...peers.verifierEnv,
     },
     onLine: (part, line) => void logs.push(`[${part}] ${line}`),
     workerLogLevel: 'warn',

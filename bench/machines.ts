@@ -26,15 +26,10 @@ const N = Number(process.env.BENCH_N ?? 10_000);
 const WARM_JOB = Number(process.env.BENCH_WARM_JOB ?? 5000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 
-const peers = await startPeers({ 'bench.test': { MX: [{ preference: 10, exchange: 'mx.bench.test' }], ttl: 300 }, 'mx.bench.test': { A: ['127.0.0.1'], ttl: 300 } });
+const peers = await startPeers();
 const nats = await startNatsServer();
 const db = await createTestDatabase();
-const env = {
-  DNS_SERVERS: peers.dnsServer,
-  SMTP_PORT: String(peers.smtpPort),
-  ALLOW_PRIVATE_MX: '1',
-  HELO_NAME: 'bench.emailcheck.test',
-};
+const env = peers.verifierEnv;
 const emails = (tag: string) => Array.from({ length: N }, (_, i) => `user-${tag}-${i}@bench.test`);
 
 try {

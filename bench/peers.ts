@@ -10,17 +10,23 @@ import { fileURLToPath } from 'node:url';
 export interface Peers {
   dnsServer: string;
   smtpPort: number;
+  /** What a verifier (or a machine) needs to check addresses at these peers. */
+  verifierEnv: Record<string, string>;
   stop(): void;
 }
 
+/** bench.test, its MX on 127.0.0.1. Records carry a 300 s TTL as real zones do; the verifier's resolver caches by TTL like any stub resolver. */
+export const BENCH_ZONE = { 'bench.test': { MX: [{ preference: 10, exchange: 'mx.bench.test' }], ttl: 300 }, 'mx.bench.test': { A: ['127.0.0.1'], ttl: 300 } };
+
 /** `smtpPort`: the sink's port (default: a free one; 25 for peers that cannot be told another). */
-export async function startPeers(zone: Record<string, unknown>, opts: { smtpPort?: number } = {}): Promise<Peers> {
+export async function startPeers(zone: Record<string, unknown> = BENCH_ZONE, opts: { smtpPort?: number } = {}): Promise<Peers> {
   const child = fork(fileURLToPath(import.meta.url), [JSON.stringify(zone), String(opts.smtpPort ?? 0)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   const info = await new Promise<{ dnsServer: string; smtpPort: number }>((resolve, reject) => {
     child.once('message', (m) => resolve(m as { dnsServer: string; smtpPort: number }));
     child.once('exit', (code) => reject(new Error(`bench peers exited with ${code}`)));
   });
-  return { ...info, stop: () => void child.kill() };
+  const verifierEnv = { DNS_SERVERS: info.dnsServer, SMTP_PORT: String(info.smtpPort), ALLOW_PRIVATE_MX: '1', HELO_NAME: 'bench.emailcheck.test' };
+  return { ...info, verifierEnv, stop: () => void child.kill() };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -24,8 +24,8 @@ const median = (xs: number[]): number => {
 };
 const msSince = (t: bigint): number => Number(process.hrtime.bigint() - t) / 1e6;
 
-const peers = await startPeers({ 'bench.test': { MX: [{ preference: 10, exchange: 'mx.bench.test' }], ttl: 300 }, 'mx.bench.test': { A: ['127.0.0.1'], ttl: 300 } });
-const verifierEnv = { DNS_SERVERS: peers.dnsServer, SMTP_PORT: String(peers.smtpPort), ALLOW_PRIVATE_MX: '1', HELO_NAME: 'bench.emailcheck.test' };
+const peers = await startPeers();
+const verifierEnv = peers.verifierEnv;
 const dataDir = await mkdtemp(join(tmpdir(), 'emailcheck-bench-single-'));
 const logs: string[] = [];
 let stack: Awaited<ReturnType<typeof startDevStack>> | undefined;

@@ -21,6 +21,7 @@ import { startNatsServer } from '../test/support/nats-server.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
 import { fmt } from './measure.ts';
 import { maxInWindow } from '../test/support/session-window.ts';
+import { BENCH_ZONE } from './peers.ts';
 
 const LIMIT = Number(process.env.BENCH_LIMIT ?? 20);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
@@ -38,7 +39,7 @@ interface Session {
 /** Child: DNS + a minimal pipelining SMTP server that logs (connect time, EHLO name). */
 async function runPeers(): Promise<void> {
   const { startDnsServer } = await import('../test/support/dns-server.ts');
-  const dns = await startDnsServer({ 'bench.test': { MX: [{ preference: 10, exchange: 'mx.bench.test' }], ttl: 300 }, 'mx.bench.test': { A: ['127.0.0.1'], ttl: 300 } });
+  const dns = await startDnsServer(BENCH_ZONE);
   const sessions: Session[] = [];
   const server = createServer((socket) => {
     const s: Session = { t: Date.now(), helo: '' };

@@ -17,9 +17,8 @@ const N = Number(process.env.BENCH_N ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
-// Records carry a 300 s TTL as real zones do; the verifier's resolver caches by TTL like any stub resolver.
-const peers = await startPeers({ 'bench.test': { MX: [{ preference: 10, exchange: 'mx.bench.test' }], ttl: 300 }, 'mx.bench.test': { A: ['127.0.0.1'], ttl: 300 } });
-const options = verifyOptionsFromEnv({ DNS_SERVERS: peers.dnsServer, SMTP_PORT: String(peers.smtpPort), ALLOW_PRIVATE_MX: '1', HELO_NAME: 'bench.emailcheck.test' });
+const peers = await startPeers();
+const options = verifyOptionsFromEnv(peers.verifierEnv);
 const address = (round: number, i: number) => `user${round}x${i}@bench.test`;
 let notDeliverable = 0;
 const runRaw = (round: number) => runAtConcurrency(N, CONCURRENCY, (i) => rawProbe('127.0.0.1', peers.smtpPort, address(round, i)));
