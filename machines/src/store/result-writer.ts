@@ -129,7 +129,6 @@ async function writeBatch(db: Database, rows: readonly ResultRow[]): Promise<Bat
 /** The result's score; one stored by an older machine without it is scored here. */
 const resultScoreOf = (result: CheckResult): number => withScore(result).score;
 
-/** True when a string anywhere in `value` (keys included) holds U+0000. */
 /**
  * One INSERT for the whole batch, its rows as one JSON parameter read by jsonb_to_recordset.
  * Drizzle's insert builder made a parameter per column per row (9 x 200), each through its

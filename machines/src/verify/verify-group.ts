@@ -7,7 +7,7 @@
  * Each address gets the result the one-address `verify()` would give it.
  */
 import type { CheckResult, SmtpReply } from '../../../shared/result.ts';
-import { checkSyntax, type SyntaxCheck } from '../../../shared/syntax.ts';
+import { checkSyntax } from '../../../shared/syntax.ts';
 import { failsSyntax } from '../../../shared/syntax-result.ts';
 import { loadMiscLists, miscChecks } from '../../../shared/misc.ts';
 import { probeKnowledge } from './catch-all.ts';
@@ -37,29 +37,8 @@ export type GroupItem = { ok: true; result: CheckResult } | { ok: false; error: 
 /** The domain an address is grouped by (ASCII, lowercase), or null when it goes alone (bad syntax, address literal). */
 export function groupKeyOf(email: string): string | null {
   const s = checkSyntax(email);
-  rememberSyntax(email, s);
   if (failsSyntax(s) || !s.asciiDomain || s.addressLiteral) return null;
   return s.asciiDomain.toLowerCase();
-}
-
-/**
- * Syntax checks groupKeyOf just made, taken once by verifyGroup: a machine asks an address's group
- * key when it is fetched and checks the same address a moment later. Bounded; an address asked
- * for no key is simply checked again.
- */
-const recentSyntax = new Map<string, SyntaxCheck>();
-const RECENT_SYNTAX_MAX = 5000;
-
-function rememberSyntax(email: string, syntax: SyntaxCheck): void {
-  if (recentSyntax.size >= RECENT_SYNTAX_MAX) recentSyntax.delete(recentSyntax.keys().next().value!);
-  recentSyntax.set(email, syntax);
-}
-
-function syntaxOf(email: string): SyntaxCheck {
-  const known = recentSyntax.get(email);
-  if (!known) return checkSyntax(email);
-  recentSyntax.delete(email);
-  return known;
 }
 
 const settle = (p: Promise<CheckResult>): Promise<GroupItem> => p.then((result) => ({ ok: true as const, result }), (error: unknown) => ({ ok: false as const, error }));
@@ -75,7 +54,7 @@ export async function verifyGroup(emails: readonly string[], options: VerifyOpti
   const domains = new Map<string, { index: number; address: AddressCheck }[]>();
   const alone: Promise<void>[] = [];
   emails.forEach((email, index) => {
-    const syntax = syntaxOf(email);
+    const syntax = checkSyntax(email);
     if (failsSyntax(syntax) || !syntax.asciiDomain || syntax.addressLiteral) {
       alone.push(settle(verify(email, options)).then((item) => void (out[index] = item)));
       return;
